@@ -1,0 +1,29 @@
+// The one interface between the stack and anything that moves IPv4 packets (no link-layer header):
+// a TUN device, a raw socket, an in-memory pair, or a decorator (tracer, pcap, fault) around another link.
+
+export interface LinkCaps {
+  /** Inbound packets had their TCP/UDP checksums verified by the link (TUN offload): skip ours. */
+  readonly rxChecksumVerified: boolean;
+  /** The link fills in outbound TCP/UDP checksums, so the stack may leave them partial. */
+  readonly txChecksumOffload: boolean;
+  /** The largest IPv4 packet the link accepts on send (above `mtu` only with segmentation offload). */
+  readonly maxSegment: number;
+}
+
+/** Called with every batch of inbound packets. Each packet is valid only during the call: copy to keep. */
+export type PacketsHandler = (packets: readonly Uint8Array[]) => void;
+
+export interface Link {
+  readonly mtu: number;
+  readonly caps: LinkCaps;
+  /** Sends one IPv4 packet. Ownership passes to the link: the caller must not reuse the bytes. */
+  send(packet: Uint8Array): void;
+  /** Marks the end of a burst of sends, so a batching link writes them out now. */
+  flush(): void;
+  onPackets(handler: PacketsHandler): void;
+  close(): Promise<void>;
+}
+
+export function plainCaps(mtu: number): LinkCaps {
+  return { rxChecksumVerified: false, txChecksumOffload: false, maxSegment: mtu };
+}
