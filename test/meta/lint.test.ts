@@ -20,6 +20,12 @@ describe('static checks', () => {
 
   it('biome lint passes', () => {
     const out = run('npx', ['biome', 'lint', '--error-on-warnings', 'src', 'test', 'bench']);
-    expect(out.split('\n').filter((l) => !l.includes('nodedir')).join('\n').trim()).toBe('');
+    expect(
+      out
+        .split('\n')
+        .filter((l) => !l.includes('nodedir'))
+        .join('\n')
+        .trim(),
+    ).toBe('');
   }, 60_000);
 });

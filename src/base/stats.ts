@@ -1,0 +1,25 @@
+// Stack-wide counters in the spirit of `netstat -s`: segments in and out, retransmissions, and every
+// dropped packet under the name of its reason (the parse error strings such as 'ipv4.bad-checksum').
+
+export class Stats {
+  private readonly counters = new Map<string, number>();
+
+  add(name: string, by = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  /** Counts a dropped packet under 'drop.<reason>' and in the 'drop' total. */
+  drop(reason: string): void {
+    this.add('drop');
+    this.add(`drop.${reason}`);
+  }
+
+  get(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  /** Every counter, sorted by name, for reports and snapshots. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.counters.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
