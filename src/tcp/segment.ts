@@ -275,7 +275,8 @@ export function emitTcp(
   const headerLength = TCP_HEADER_LEN + emitTcpOptions(repr, bytes, offset + TCP_HEADER_LEN);
   // The low nibble (reserved bits and AccECN's AE) stays zero: RFC 9293 §3.1 "must be zero".
   bytes[offset + DATA_OFFSET] = (headerLength >>> 2) << 4;
-  bytes.set(repr.payload, offset + headerLength);
+  // TypedArray#set is a builtin call that costs more than an empty header's whole emit; skip it for ACKs.
+  if (repr.payload.length > 0) bytes.set(repr.payload, offset + headerLength);
   const len = headerLength + repr.payload.length;
   const pseudo = pseudoHeaderSum(srcAddr, dstAddr, TCP_PROTOCOL, len);
   writeU16(

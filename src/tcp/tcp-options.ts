@@ -62,7 +62,8 @@ export function parseTcpOptions(
   out.sackPermitted = false;
   let sackCount = 0;
   let timestamp: TcpTimestamp | undefined;
-  out.unknownOptions.length = 0;
+  // Writing an array's length costs a runtime call even when nothing changes, so only when it does.
+  if (out.unknownOptions.length !== 0) out.unknownOptions.length = 0;
   let i = start;
   while (i < end) {
     const kind = bytes[i]!;
@@ -114,7 +115,7 @@ export function parseTcpOptions(
     }
     i += len;
   }
-  out.sackRanges.length = sackCount;
+  if (out.sackRanges.length !== sackCount) out.sackRanges.length = sackCount;
   out.timestamp = timestamp;
   return undefined;
 }
@@ -242,6 +243,6 @@ export function emitTcpOptions(options: TcpOptions, bytes: Uint8Array, offset: n
   }
   // RFC 9293 §3.1: "The TCP header padding ... is composed of zeros", which also reads as End of Option List.
   const end = offset + padded(at - offset);
-  bytes.fill(OPTION_EOL, at, end);
+  while (at < end) bytes[at++] = OPTION_EOL;
   return end - offset;
 }
