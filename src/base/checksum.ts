@@ -8,6 +8,8 @@
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+const SHORT_INPUT = 128;
+
 let cachedBuffer: ArrayBufferLike | undefined;
 let cachedWords: Uint32Array = new Uint32Array(0);
 
@@ -37,6 +39,12 @@ export function sum16(bytes: Uint8Array, offset: number, length: number, initial
   const end = offset + length;
   let i = offset;
   let sum = initial;
+  // Headers are short: for them a plain pair loop beats aligning and walking a word view.
+  if (length < SHORT_INPUT) {
+    for (; i + 1 < end; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
+    if (i < end) sum += bytes[i]! << 8;
+    return fold(sum);
+  }
   // Bytes before the first 4-byte-aligned address, each at its place in the big-endian 16-bit pairs.
   while (i < end && ((bytes.byteOffset + i) & 3) !== 0) {
     sum += (i - offset) & 1 ? bytes[i]! : bytes[i]! << 8;

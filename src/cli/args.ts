@@ -1,0 +1,31 @@
+// Argument parsing shared by the subcommands: node:util parseArgs with errors that name the bad argument.
+
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+export class CliError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+/** A numeric option: names the option and the bad value when it is not a number in range. */
+export function numberOption(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new CliError(`--${name} must be a number from ${min} to ${max}, got '${value}'`);
+  }
+  return n;
+}

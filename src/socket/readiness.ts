@@ -1,0 +1,77 @@
+// Blocking on top of a non-blocking core (gVisor's gonet pattern): an operation tries the endpoint, and if
+// it would block, waits until the driver reports a readiness change for that endpoint, then retries.
+// Python's three modes decide what "would block" means: wait forever, fail at once, or wait until a deadline.
+
+import type { Endpoint } from '../stack.ts';
+import { BlockingIOError, TimeoutError } from './errors.ts';
+
+export class ReadinessHub {
+  private readonly waiters = new Map<Endpoint, Set<() => void>>();
+
+  /** Called by the host after each step with the endpoints whose readiness changed. */
+  notify(endpoints: readonly Endpoint[]): void {
+    for (const endpoint of endpoints) {
+      const set = this.waiters.get(endpoint);
+      if (!set) continue;
+      this.waiters.delete(endpoint);
+      for (const wake of set) wake();
+    }
+  }
+
+  /** Resolves on the next change of any of the endpoints, or after `deadlineMs` (performance.now() time). */
+  next(endpoints: readonly Endpoint[], deadlineMs: number | undefined): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const wake = (): void => {
+        if (timer) clearTimeout(timer);
+        for (const endpoint of endpoints) this.waiters.get(endpoint)?.delete(wake);
+        resolve(true);
+      };
+      for (const endpoint of endpoints) {
+        let set = this.waiters.get(endpoint);
+        if (!set) {
+          set = new Set();
+          this.waiters.set(endpoint, set);
+        }
+        set.add(wake);
+      }
+      if (deadlineMs !== undefined) {
+        timer = setTimeout(
+          () => {
+            for (const endpoint of endpoints) this.waiters.get(endpoint)?.delete(wake);
+            resolve(false);
+          },
+          Math.max(0, deadlineMs - performance.now()),
+        );
+      }
+    });
+  }
+}
+
+/**
+ * Retries `attempt` until it returns something other than `undefined` (which means "would block"),
+ * honouring the socket's timeout mode: null waits forever, 0 throws BlockingIOError at once, t > 0 throws
+ * TimeoutError after t seconds.
+ */
+export async function untilReady<T>(
+  hub: ReadinessHub,
+  endpoints: () => readonly Endpoint[],
+  timeoutSeconds: number | null,
+  syscall: string,
+  attempt: () => T | undefined,
+  wouldBlockCode: 'EAGAIN' | 'EINPROGRESS' = 'EAGAIN',
+): Promise<T> {
+  const deadline = timeoutSeconds === null ? undefined : performance.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const result = attempt();
+    if (result !== undefined) return result;
+    if (timeoutSeconds === 0) throw new BlockingIOError(wouldBlockCode, syscall);
+    if (deadline !== undefined && performance.now() >= deadline) throw new TimeoutError(syscall);
+    const woke = await hub.next(endpoints(), deadline);
+    if (!woke) {
+      const last = attempt();
+      if (last !== undefined) return last;
+      throw new TimeoutError(syscall);
+    }
+  }
+}
