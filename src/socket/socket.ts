@@ -277,7 +277,8 @@ export class Socket {
       return [buffer.subarray(0, count), null];
     }
     if (this.type === SOCK_DGRAM) {
-      const udp = (this.udp ??= this.openUdp(0, 0, 'recv'));
+      this.udp ??= this.openUdp(0, 0, 'recv');
+      const udp = this.udp;
       const datagram = await this.wait('recv', [udp], () => orBlock(udp.recv(), 'recv'));
       return [Buffer.from(datagram.data.subarray(0, bufsize)), fromAddr(datagram.srcAddr, datagram.srcPort)];
     }
@@ -325,35 +326,43 @@ export class Socket {
           this.reuseAddr = n !== 0;
           return;
         case SO_KEEPALIVE:
-          return set('keepAlive', n !== 0);
+          set('keepAlive', n !== 0);
+          return;
         case SO_BROADCAST:
           this.broadcast = n !== 0;
           if (this.udp) this.udp.broadcast = this.broadcast;
           return;
         // Linux doubles the requested size to leave room for bookkeeping (socket(7)), and reports the double.
         case SO_RCVBUF:
-          return set('recvBuffer', Math.max(2048, n * 2));
+          set('recvBuffer', Math.max(2048, n * 2));
+          return;
         case SO_SNDBUF:
-          return set('sendBuffer', Math.max(4608, n * 2));
+          set('sendBuffer', Math.max(4608, n * 2));
+          return;
         case SO_LINGER: {
           const [onoff, linger] = Array.isArray(value) ? value : [0, 0];
-          return set('lingerZero', onoff !== 0 && linger === 0);
+          set('lingerZero', onoff !== 0 && linger === 0);
+          return;
         }
       }
     } else if (level === IPPROTO_TCP && this.type === SOCK_STREAM) {
       switch (option) {
         case TCP_NODELAY:
-          return set('noDelay', n !== 0);
+          set('noDelay', n !== 0);
+          return;
         case TCP_MAXSEG:
           if (n < 88 || n > 65495) throw socketError('EINVAL', 'setsockopt');
-          return set('maxSeg', n);
+          set('maxSeg', n);
+          return;
         case TCP_KEEPIDLE:
         case TCP_KEEPINTVL:
           if (n < 1 || n > 32767) throw socketError('EINVAL', 'setsockopt');
-          return set(option === TCP_KEEPIDLE ? 'keepIdle' : 'keepIntvl', n * SECONDS);
+          set(option === TCP_KEEPIDLE ? 'keepIdle' : 'keepIntvl', n * SECONDS);
+          return;
         case TCP_KEEPCNT:
           if (n < 1 || n > 127) throw socketError('EINVAL', 'setsockopt');
-          return set('keepCnt', n);
+          set('keepCnt', n);
+          return;
       }
     } else if (level === IPPROTO_IP) {
       if (option === IP_TTL) {
@@ -490,7 +499,8 @@ export class Socket {
   }
 
   private async sendDatagram(data: Uint8Array, dst: [number, number] | undefined): Promise<number> {
-    const udp = (this.udp ??= this.openUdp(0, 0, 'sendto'));
+    this.udp ??= this.openUdp(0, 0, 'sendto');
+    const udp = this.udp;
     const sent =
       udp.remoteAddr !== undefined && !dst
         ? this.host.core.udp.sendto(udp, data)
