@@ -103,7 +103,7 @@ describe.skipIf(!present)(`packetdrill scripts in ${ROOT} (skipped when that fol
       '../common/set_sysctls.py /proc/sys/net/ipv4/tcp_wmem="4096 50000 4194304" ' +
         '                         /proc/sys/net/ipv4/tcp_min_tso_segs=10',
     ]);
-    expect(lowat.cleanupCommand?.command).toBe('/tmp/sysctl_restore_${PPID}.sh');
+    expect(lowat.cleanupCommand?.command).toBe(`/tmp/sysctl_restore_\${PPID}.sh`);
   });
 
   it('reprints every script so that it parses to the same script', () => {
