@@ -44,6 +44,8 @@ const {
 const FLAG_DONT_FRAGMENT = 0x4000;
 const FLAG_MORE_FRAGMENTS = 0x2000;
 const FRAGMENT_OFFSET_MASK = 0x1fff;
+/** The largest fragment offset in octets, 0x1fff units of 8; its bit pattern also masks valid offsets. */
+const MAX_FRAGMENT_OFFSET = FRAGMENT_OFFSET_MASK << 3;
 
 const EMPTY = new Uint8Array(0);
 
@@ -89,8 +91,8 @@ export class Ipv4View {
   /**
    * Checks what the getters rely on: the fixed header fits, it is version 4, the header length is sane and
    * fits, and the total length lies between the header and the end of the buffer. Octets past the total
-   * length are link-layer padding (an Ethernet minimum frame) and are ignored, as RFC 1122 §3.3.2 implies
-   * and Linux ip_rcv_core does by trimming to tot_len.
+   * length are link-layer padding and are ignored (RFC 894: Ethernet padding "is not part of the IP packet
+   * and is not included in the total length field"; Linux ip_rcv_core trims to tot_len).
    */
   check(): Ipv4Error | undefined {
     if (this.length < IPV4_HEADER_LEN) return 'ipv4.truncated';
@@ -229,7 +231,8 @@ export function ipv4BufferLen(repr: Ipv4Repr): number {
 /**
  * Writes the header at `offset` with its checksum; the payload goes at offset + ipv4HeaderLen(repr).
  * Throws a RangeError for a Repr no header can carry (a caller's mistake, not a network condition):
- * options over 40 octets, a total length over 65535, a fragment offset that is not a multiple of 8.
+ * options over 40 octets, a total length over 65535, a fragment offset that 13 bits of 8-octet units
+ * cannot express.
  */
 export function emitIpv4Header(repr: Ipv4Repr, bytes: Uint8Array, offset: number): void {
   const optionsLength = repr.options.length;
@@ -237,7 +240,9 @@ export function emitIpv4Header(repr: Ipv4Repr, bytes: Uint8Array, offset: number
   const total = headerLength + repr.payloadLength;
   if (optionsLength > MAX_IPV4_OPTIONS_LEN) throw new RangeError(`${optionsLength} octets of IPv4 options`);
   if (total > IPV4_MAX_PACKET_LEN) throw new RangeError(`IPv4 total length ${total} > 65535`);
-  if ((repr.fragmentOffset & 7) !== 0) throw new RangeError(`fragment offset ${repr.fragmentOffset} % 8 ≠ 0`);
+  if ((repr.fragmentOffset & ~MAX_FRAGMENT_OFFSET) !== 0) {
+    throw new RangeError(`fragment offset ${repr.fragmentOffset} is not a multiple of 8 in 0..65528`);
+  }
   bytes[offset + VERSION_IHL] = 0x40 | (headerLength >>> 2);
   bytes[offset + TOS] = repr.tos;
   writeU16(bytes, offset + TOTAL_LENGTH, total);

@@ -201,6 +201,10 @@ describe('IPv4 header: emit', () => {
     expect(() => emitIpv4Header({ ...base, options: new Uint8Array(41) }, out, 0)).toThrow(RangeError);
     expect(() => emitIpv4Header({ ...base, payloadLength: 65516 }, out, 0)).toThrow(RangeError);
     expect(() => emitIpv4Header({ ...base, fragmentOffset: 12 }, out, 0)).toThrow(RangeError);
+    expect(() => emitIpv4Header({ ...base, fragmentOffset: 65536 }, out, 0)).toThrow(RangeError);
+    expect(() => emitIpv4Header({ ...base, fragmentOffset: -8 }, out, 0)).toThrow(RangeError);
+    emitIpv4Header({ ...base, fragmentOffset: 65528 }, out, 0);
+    expect([out[6], out[7]]).toEqual([0x1f, 0xff]);
     expect(() =>
       emitIpv4Header({ ...base, payloadLength: 65515, options: new Uint8Array(40) }, out, 0),
     ).toThrow(RangeError);
