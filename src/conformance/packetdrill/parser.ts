@@ -97,6 +97,7 @@ function parseOptions(cursor: TokenCursor, defines: Map<string, string>): Script
   const options: ScriptOption[] = [];
   while (cursor.peek().kind === 'option') {
     const token = cursor.next();
+    if (cursor.isPunct('=')) cursor.fail(`write options as --${token.value}=value, without blanks`);
     const value = cursor.peek().kind === 'option-value' ? cursor.next().value : undefined;
     if (token.value === 'define') {
       const equals = value?.indexOf('=') ?? -1;
