@@ -33,7 +33,8 @@ import type { TcpConfig } from './tcp/config.ts';
 import type { TcpEvent } from './tcp/events.ts';
 import { blankTcpRepr, emitTcp, parseTcp, TCP_PROTOCOL, type TcpRepr, tcpBufferLen } from './tcp/segment.ts';
 import type { Tcb } from './tcp/tcb.ts';
-import { TcpLayer, type TcpListener } from './tcp/tcp-layer.ts';
+import type { TcpListener } from './tcp/listener.ts';
+import { TcpLayer } from './tcp/tcp-layer.ts';
 import { emitUdp, parseUdp, UDP_HEADER_LEN, UDP_PROTOCOL, type UdpRepr } from './udp/datagram.ts';
 import { type UdpConfig, type UdpEndpoint, UdpLayer } from './udp/udp-layer.ts';
 

@@ -158,7 +158,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   out(`  segments    client sent ${c.get('tcp.segments-out')}, server sent ${s.get('tcp.segments-out')}`);
   out(`  retransmits client ${c.get('tcp.retransmits')}, server ${s.get('tcp.retransmits')}`);
   out(
-    `  rtt         srtt ${(info.srtt / 1000).toFixed(3)} ms, rto ${(info.rto / 1000).toFixed(0)} ms, cwnd ${info.cwnd} bytes`,
+    `  rtt         srtt ${((info.srtt ?? 0) / 1000).toFixed(3)} ms, rto ${(info.rto / 1000).toFixed(0)} ms, cwnd ${info.cwnd} bytes`,
   );
   if (pcap) {
     pcap.close();

@@ -8,7 +8,7 @@ import type { RawEndpoint } from '../ip/raw-layer.ts';
 import type { StackCore } from '../stack.ts';
 import type { TcpSocketOptions } from '../tcp/config.ts';
 import type { Tcb } from '../tcp/tcb.ts';
-import type { TcpListener } from '../tcp/tcp-layer.ts';
+import type { TcpListener } from '../tcp/listener.ts';
 import type { UdpEndpoint } from '../udp/udp-layer.ts';
 import { checkAddress, fromAddr, type SocketAddress } from './address.ts';
 import {

@@ -19,7 +19,7 @@ describe('static checks', () => {
   }, 120_000);
 
   it('biome lint passes', () => {
-    const out = run('npx', ['biome', 'lint', '--error-on-warnings', 'src', 'test', 'bench']);
+    const out = run('npx', ['biome', 'lint', '--error-on-warnings', 'src', 'test', 'bench', 'examples']);
     expect(
       out
         .split('\n')
