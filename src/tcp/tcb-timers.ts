@@ -1,0 +1,148 @@
+// The connection's timers as data (smoltcp's shape, no callbacks): one main deadline whose kind says what
+// expires, plus the delayed-ACK deadline, which can run alongside any of them. tcb.ts re-derives the main
+// timer after every event (rearm()), and fires what is due from poll().
+//
+// The main timers are mutually exclusive because their conditions are: retransmit while data (or a SYN or
+// FIN) is outstanding; persist while nothing is outstanding but the peer's window is zero; keepalive while
+// the connection is idle; close in TIME_WAIT (and an orphaned FIN_WAIT_2).
+
+import type { Instant } from '../base/time.ts';
+import { onRetransmitTimeout } from './recovery.ts';
+import { seqDiff, seqGt } from './seq.ts';
+import type { Tcb } from './tcb.ts';
+import { canSendData } from './tcb-send.ts';
+
+export type TcbTimer =
+  | { kind: 'idle' }
+  | { kind: 'retransmit'; at: Instant }
+  | { kind: 'persist'; at: Instant }
+  | { kind: 'keepalive'; at: Instant }
+  | { kind: 'close'; at: Instant; why: 'time-wait' | 'fin-wait-2' };
+
+export const IDLE: TcbTimer = Object.freeze({ kind: 'idle' });
+
+export function timerDeadline(timer: TcbTimer): Instant | undefined {
+  return timer.kind === 'idle' ? undefined : timer.at;
+}
+
+export function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a < b ? a : b;
+}
+
+/** Re-derives the main timer from the connection's state after every event (see the header comment). */
+export function rearmTimers(tcb: Tcb, now: Instant): void {
+  const state = tcb.current;
+  if (state === 'CLOSED') {
+    tcb.timer = IDLE;
+    return;
+  }
+  if (state === 'TIME_WAIT') return; // enterTimeWait() set the close timer; nothing else runs now.
+  const kind = tcb.timer.kind;
+  if (seqGt(tcb.sndMax, tcb.sndUna) || tcb.synDue) {
+    // RFC 6298 §5.1: "Every time a packet containing data is sent ... if the timer is not running, start it".
+    if (kind !== 'retransmit') tcb.timer = { kind: 'retransmit', at: now + tcb.rtt.rto };
+    return;
+  }
+  if (state === 'FIN_WAIT_2' && tcb.userClosed) {
+    // Linux's tcp_fin_timeout: an orphaned FIN_WAIT_2 must not wait forever for a peer that never closes.
+    if (kind !== 'close')
+      tcb.timer = { kind: 'close', at: now + tcb.ctx.config.finWait2Timeout, why: 'fin-wait-2' };
+    return;
+  }
+  if (hasUnsentData(tcb) && !canSendData(tcb)) {
+    // RFC 9293 §3.8.6.1: a zero (or unusably small) window with data queued starts the persist timer.
+    if (kind !== 'persist') {
+      const backoff = Math.min(tcb.ctx.config.maxRto, tcb.rtt.rto * 2 ** tcb.persistBackoff);
+      tcb.timer = { kind: 'persist', at: now + backoff };
+    }
+    return;
+  }
+  if (tcb.options.keepAlive && (state === 'ESTABLISHED' || state === 'CLOSE_WAIT')) {
+    // RFC 1122 §4.2.3.6: keep-alives only after an idle interval, then every interval until keepCnt.
+    const { keepIdle, keepIntvl } = tcb.options;
+    const at = tcb.lastReceiveAt + keepIdle + tcb.probesOut * keepIntvl;
+    const t = tcb.timer;
+    if (t.kind !== 'keepalive' || t.at !== at) tcb.timer = { kind: 'keepalive', at };
+    return;
+  }
+  tcb.timer = IDLE;
+}
+
+function hasUnsentData(tcb: Tcb): boolean {
+  const sent = seqDiff(tcb.sndNxt, tcb.sendBase);
+  return tcb.sendBuffer.length > sent || (tcb.finQueued && !tcb.finSent);
+}
+
+/** Acts on every deadline that has passed; the resulting segments leave in the dispatch that follows. */
+export function fireTimers(tcb: Tcb, now: Instant): void {
+  if (tcb.ackDeadline !== undefined && tcb.ackDeadline <= now) {
+    tcb.ackDeadline = undefined;
+    tcb.ackNow = true;
+    tcb.ackWhy = `delayed ACK timer expired (${tcb.ctx.config.delayedAck / 1000} ms, RFC 9293 §3.8.6.3)`;
+  }
+  const timer = tcb.timer;
+  if (timer.kind === 'idle' || timer.at > now) return;
+  tcb.timer = IDLE;
+  switch (timer.kind) {
+    case 'close':
+      tcb.setState('CLOSED', timer.why === 'time-wait' ? '2·MSL elapsed in TIME_WAIT' : 'FIN_WAIT_2 timeout');
+      return;
+    case 'retransmit':
+      retransmitTimeout(tcb, now);
+      return;
+    case 'persist':
+      tcb.persistBackoff++;
+      tcb.probeDue = 'persist';
+      tcb.event({ kind: 'persist' });
+      return;
+    case 'keepalive':
+      if (tcb.probesOut >= tcb.options.keepCnt) {
+        tcb.failWith('ETIMEDOUT', `no answer to ${tcb.probesOut} keepalive probes`);
+        return;
+      }
+      tcb.probesOut++;
+      tcb.probeDue = 'keepalive';
+      tcb.event({ kind: 'keepalive' });
+      return;
+  }
+}
+
+/** RFC 6298 §5.4–5.7: retransmit the earliest unacknowledged segment, back off, give up after the retries. */
+function retransmitTimeout(tcb: Tcb, now: Instant): void {
+  const { config } = tcb.ctx;
+  const handshake = tcb.current === 'SYN_SENT' || tcb.current === 'SYN_RECEIVED';
+  const limit = handshake ? config.synRetries : config.maxRetransmits;
+  if (tcb.retransmits >= limit) {
+    if (tcb.current === 'SYN_RECEIVED' && tcb.parent !== undefined) {
+      // An embryonic passive connection just goes away (Linux's tcp_synack_retries), no error to report.
+      tcb.setState('CLOSED', 'SYN-ACK retransmissions exhausted');
+    } else {
+      tcb.failWith(
+        tcb.softError ?? 'ETIMEDOUT',
+        `${tcb.retransmits} retransmissions without an acknowledgment`,
+      );
+    }
+    return;
+  }
+  tcb.retransmits++;
+  tcb.rtt.backoff();
+  tcb.rttSeq = undefined; // Karn: never time a retransmitted segment.
+  tcb.event({ kind: 'rto', rto: tcb.rtt.rto, backoff: tcb.rtt.backoffCount });
+  if (handshake) {
+    tcb.synDue = true;
+    return;
+  }
+  // RFC 5681 §3.1 eq. 4 and the loss window; RFC 6675 §5.1 / Linux: go back to SND.UNA and resend what
+  // was not SACKed.
+  tcb.cc.onRetransmitTimeout(now, seqDiff(tcb.sndMax, tcb.sndUna));
+  onRetransmitTimeout(tcb);
+  tcb.sndNxt = tcb.sndUna;
+  tcb.event({
+    kind: 'cwnd',
+    cwnd: tcb.cc.cwnd,
+    ssthresh: tcb.cc.ssthresh,
+    why: 'retransmission timeout (RFC 5681 §3.1)',
+  });
+}

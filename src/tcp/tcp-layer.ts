@@ -1,0 +1,469 @@
+// The TCP layer: demultiplexes inbound segments to connections by a map on the 4-tuple, then to listeners
+// (exact local address first, then the wildcard), and answers everything else with a RST (RFC 9293
+// §3.10.7.1). It owns the ISN generator (RFC 6528), ephemeral port choice (RFC 6056) and SYN cookies, and
+// queues the segments no connection will send (resets, cookie SYN-ACKs) until the next poll().
+//
+//   ingress → lookup(local, remote) → Tcb.onSegment
+//                                   → listener: SYN → new Tcb (SYN_RECEIVED) or a cookie SYN-ACK
+//                                               ACK → SYN cookie check → new ESTABLISHED Tcb, else RST
+//                                   → nothing: RST
+//   poll    → queued replies, then every connection whose pollAt() is due
+
+import type { ErrnoName, ErrnoResult } from '../base/errno.ts';
+import { fail } from '../base/errno.ts';
+import type { Rng } from '../base/rng.ts';
+import type { Stats } from '../base/stats.ts';
+import type { Instant } from '../base/time.ts';
+import { DEFAULT_TCP_CONFIG, defaultSocketOptions, type TcpConfig, type TcpSocketOptions } from './config.ts';
+import { EphemeralPorts } from './ephemeral-ports.ts';
+import type { TcpEvent } from './events.ts';
+import { IsnGenerator } from './isn.ts';
+import { TcpListener } from './listener.ts';
+import { blankTcpRepr, flagsString, segmentLength, type TcpRepr, tcpFlags } from './segment.ts';
+import { seqAdd, seqGt } from './seq.ts';
+import { SynCookies } from './syn-cookie.ts';
+import { Tcb, type TcbContext } from './tcb.ts';
+
+export interface TcpLayerDeps {
+  rng: Rng;
+  /** 16 secret bytes keying ISNs, ephemeral ports and SYN cookies. */
+  secret: Uint8Array;
+  stats: Stats;
+  trace?: (event: TcpEvent) => void;
+  routeMtu(remoteAddr: number): number;
+}
+
+/** IPv4 (20) + TCP (20) fixed headers: MSS = MTU − 40 (RFC 9293 §3.7.1, RFC 6691). */
+const IP_TCP_HEADERS = 40;
+/** Resets and cookie SYN-ACKs waiting for poll(); beyond this they are dropped (a flood is not answered). */
+const MAX_QUEUED_REPLIES = 1024;
+/** The largest payload a segment can carry (64 KiB TSO segments included). */
+const SCRATCH_BYTES = 65536;
+
+interface Reply {
+  srcAddr: number;
+  dstAddr: number;
+  srcPort: number;
+  dstPort: number;
+  control: 'rst' | 'syn';
+  seq: number;
+  ack: number | undefined;
+  window: number;
+  mss: number | undefined;
+  why: string;
+}
+
+/** Local (or remote) address and port as one exact number: addr·2^16 + port < 2^48. */
+function endpointKey(addr: number, port: number): number {
+  return addr * 65536 + port;
+}
+
+export class TcpLayer {
+  readonly config: TcpConfig;
+  private readonly deps: TcpLayerDeps;
+  private readonly ctx: TcbContext;
+  /** local endpoint → remote endpoint → connection. */
+  private readonly byLocal = new Map<number, Map<number, Tcb>>();
+  private readonly all = new Set<Tcb>();
+  private readonly listening = new Map<number, TcpListener>();
+  private readonly changedSet = new Set<Tcb | TcpListener>();
+  private readonly replies: Reply[] = [];
+  private readonly isn: IsnGenerator;
+  private readonly ports: EphemeralPorts;
+  private readonly cookies: SynCookies;
+  private readonly replySegment = blankTcpRepr();
+  private nextId = 1;
+  private lastNow: Instant = 0;
+
+  constructor(config: Partial<TcpConfig>, deps: TcpLayerDeps) {
+    this.config = Object.freeze({ ...DEFAULT_TCP_CONFIG, ...config });
+    this.deps = deps;
+    this.isn = new IsnGenerator(deps.secret);
+    this.ports = new EphemeralPorts(deps.secret, deps.rng);
+    this.cookies = new SynCookies(deps.secret);
+    this.ctx = {
+      config: this.config,
+      stats: deps.stats,
+      rng: deps.rng,
+      trace: deps.trace,
+      scratch: new Uint8Array(SCRATCH_BYTES),
+      segment: blankTcpRepr(),
+      timestamp: { tsVal: 0, tsEcr: 0 },
+      changed: (tcb) => this.changedSet.add(tcb),
+      closed: (tcb) => this.forget(tcb),
+      reset: (tcb, seq, ack, why) =>
+        this.queueReply(tcb.localAddr, tcb.remoteAddr, tcb.localPort, tcb.remotePort, 'rst', seq, ack, why),
+    };
+  }
+
+  // ------------------------------------------------------------------------------------ packets
+
+  /** An inbound, already parsed and checksum-verified segment. Replies queue and leave through poll(). */
+  ingress(now: Instant, srcAddr: number, dstAddr: number, segment: TcpRepr): void {
+    this.lastNow = now;
+    this.deps.stats.add('tcp.segments-in');
+    const tcb = this.lookup(dstAddr, segment.dstPort, srcAddr, segment.srcPort);
+    if (tcb !== undefined) {
+      if (this.reopensTimeWait(tcb, segment)) {
+        tcb.setState('CLOSED', 'a new SYN reuses the 4-tuple in TIME_WAIT (RFC 9293 §3.10.7.4, RFC 6191)');
+      } else {
+        const parent = tcb.parent;
+        if (tcb.state === 'SYN_RECEIVED' && parent instanceof TcpListener && parent.acceptQueueFull) {
+          // Linux (tcp_abort_on_overflow = 0): ignore the completing ACK; the SYN-ACK is retransmitted.
+          this.deps.stats.drop('tcp.accept-queue-full');
+          return;
+        }
+        tcb.onSegment(now, segment);
+        return;
+      }
+    }
+    const listener =
+      this.listening.get(endpointKey(dstAddr, segment.dstPort)) ??
+      this.listening.get(endpointKey(0, segment.dstPort));
+    if (listener !== undefined) this.listenerIngress(now, listener, srcAddr, dstAddr, segment);
+    else this.closedIngress(srcAddr, dstAddr, segment, 'RST: no socket on this port (RFC 9293 §3.10.7.1)');
+  }
+
+  /** Emits every segment due at `now`. */
+  poll(now: Instant, emit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void): void {
+    this.lastNow = now;
+    for (const reply of this.replies.splice(0)) this.emitReply(now, reply, emit);
+    for (const tcb of this.all) {
+      const at = tcb.pollAt();
+      if (at === undefined || at > now) continue;
+      tcb.poll(now, (segment) => emit(tcb.localAddr, tcb.remoteAddr, segment));
+    }
+  }
+
+  /** The earliest instant poll() has work (≤ now if output is pending), or undefined when idle. */
+  pollAt(): Instant | undefined {
+    if (this.replies.length > 0) return this.lastNow;
+    let at: Instant | undefined;
+    for (const tcb of this.all) {
+      const t = tcb.pollAt();
+      if (t !== undefined && (at === undefined || t < at)) at = t;
+    }
+    return at;
+  }
+
+  /**
+   * An ICMP error quoting one of our segments. Destination/port unreachable during SYN_SENT fails the
+   * connect (Linux tcp_v4_err); otherwise it is a soft error, reported only if the connection times out.
+   */
+  icmpError(
+    now: Instant,
+    local: [addr: number, port: number],
+    remote: [addr: number, port: number],
+    errno: ErrnoName,
+  ): void {
+    this.lastNow = now;
+    const tcb = this.lookup(local[0], local[1], remote[0], remote[1]);
+    if (tcb === undefined) return;
+    if (tcb.state === 'SYN_SENT') tcb.failWith(errno, `ICMP error during connect: ${errno}`);
+    else tcb.softError = errno;
+  }
+
+  // ------------------------------------------------------------------------------------ endpoints
+
+  listen(localAddr: number, localPort: number, backlog: number): TcpListener | ErrnoResult {
+    if (this.listenerConflict(localAddr, localPort)) return fail('EADDRINUSE');
+    const listener = new TcpListener(
+      {
+        changed: (l) => this.changedSet.add(l),
+        closed: (l) => this.listening.delete(endpointKey(l.localAddr, l.localPort)),
+      },
+      this.nextId++,
+      localAddr,
+      localPort,
+      Math.max(1, backlog > 0 ? backlog : this.config.backlogDefault),
+    );
+    this.listening.set(endpointKey(localAddr, localPort), listener);
+    return listener;
+  }
+
+  /** Active open; localPort 0 picks an RFC 6056 port (EADDRNOTAVAIL when exhausted). */
+  connect(
+    now: Instant,
+    localAddr: number,
+    localPort: number,
+    remoteAddr: number,
+    remotePort: number,
+    options?: Partial<TcpSocketOptions>,
+  ): Tcb | ErrnoResult {
+    this.lastNow = now;
+    let port = localPort;
+    if (port === 0) {
+      const picked = this.ports.pick(
+        localAddr,
+        remoteAddr,
+        remotePort,
+        (p) =>
+          this.lookup(localAddr, p, remoteAddr, remotePort) !== undefined ||
+          this.listenerConflict(localAddr, p),
+      );
+      if (picked === undefined) return fail('EADDRNOTAVAIL');
+      port = picked;
+    } else if (this.lookup(localAddr, port, remoteAddr, remotePort) !== undefined) {
+      return fail('EADDRINUSE');
+    }
+    const tcb = this.create(now, [localAddr, port], [remoteAddr, remotePort], options);
+    tcb.openActive(now);
+    return tcb;
+  }
+
+  /** Endpoints whose readiness changed since the last call. */
+  takeChanged(): Array<Tcb | TcpListener> {
+    const changed = [...this.changedSet];
+    this.changedSet.clear();
+    return changed;
+  }
+
+  connections(): Iterable<Tcb> {
+    return this.all;
+  }
+
+  listeners(): Iterable<TcpListener> {
+    return this.listening.values();
+  }
+
+  portInUse(localAddr: number, localPort: number): boolean {
+    if (this.listenerConflict(localAddr, localPort)) return true;
+    if (this.byLocal.has(endpointKey(localAddr, localPort))) return true;
+    if (localAddr === 0) {
+      for (const tcb of this.all) if (tcb.localPort === localPort) return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------------ internals
+
+  private lookup(
+    localAddr: number,
+    localPort: number,
+    remoteAddr: number,
+    remotePort: number,
+  ): Tcb | undefined {
+    return this.byLocal.get(endpointKey(localAddr, localPort))?.get(endpointKey(remoteAddr, remotePort));
+  }
+
+  private listenerConflict(localAddr: number, localPort: number): boolean {
+    if (this.listening.has(endpointKey(localAddr, localPort))) return true;
+    if (this.listening.has(endpointKey(0, localPort))) return true;
+    if (localAddr === 0) {
+      for (const l of this.listening.values()) if (l.localPort === localPort) return true;
+    }
+    return false;
+  }
+
+  private create(
+    now: Instant,
+    local: [number, number],
+    remote: [number, number],
+    options: Partial<TcpSocketOptions> | undefined,
+  ): Tcb {
+    const iss = this.isn.isn(now, local[0], local[1], remote[0], remote[1]);
+    const mss = this.deps.routeMtu(remote[0]) - IP_TCP_HEADERS;
+    const opts = { ...defaultSocketOptions(this.config), ...options };
+    const tcb = new Tcb(this.ctx, this.nextId++, local, remote, iss, mss, opts, now);
+    const key = endpointKey(local[0], local[1]);
+    let peers = this.byLocal.get(key);
+    if (peers === undefined) {
+      peers = new Map();
+      this.byLocal.set(key, peers);
+    }
+    peers.set(endpointKey(remote[0], remote[1]), tcb);
+    this.all.add(tcb);
+    return tcb;
+  }
+
+  private forget(tcb: Tcb): void {
+    const key = endpointKey(tcb.localAddr, tcb.localPort);
+    const peers = this.byLocal.get(key);
+    if (peers?.get(endpointKey(tcb.remoteAddr, tcb.remotePort)) === tcb) {
+      peers.delete(endpointKey(tcb.remoteAddr, tcb.remotePort));
+      if (peers.size === 0) this.byLocal.delete(key);
+    }
+    this.all.delete(tcb);
+  }
+
+  /**
+   * RFC 9293 §3.10.7.4 (TIME-WAIT) with RFC 6191: a new SYN whose sequence number lies beyond RCV.NXT may
+   * take over a 4-tuple in TIME_WAIT, provided a listener would accept it.
+   */
+  private reopensTimeWait(tcb: Tcb, segment: TcpRepr): boolean {
+    return (
+      tcb.state === 'TIME_WAIT' &&
+      segment.control === 'syn' &&
+      segment.ackNumber === undefined &&
+      seqGt(segment.seqNumber, tcb.rcvNxt) &&
+      (this.listening.has(endpointKey(tcb.localAddr, tcb.localPort)) ||
+        this.listening.has(endpointKey(0, tcb.localPort)))
+    );
+  }
+
+  /** RFC 9293 §3.10.7.2, LISTEN. */
+  private listenerIngress(
+    now: Instant,
+    listener: TcpListener,
+    srcAddr: number,
+    dstAddr: number,
+    seg: TcpRepr,
+  ): void {
+    // "first, check for a RST: An incoming RST segment could not be valid ... It should be ignored."
+    if (seg.control === 'rst') {
+      this.deps.stats.drop('tcp.listen-rst');
+      return;
+    }
+    // "second, check for an ACK: Any acknowledgment is bad if it arrives on a connection still in the
+    // LISTEN state. An acceptable reset segment should be formed ... <SEQ=SEG.ACK><CTL=RST>" — unless it
+    // completes a SYN-cookie handshake (RFC 4987 §3.6).
+    if (seg.ackNumber !== undefined) {
+      if (seg.control !== 'syn' && this.completeCookie(now, listener, srcAddr, dstAddr, seg)) return;
+      this.closedIngress(srcAddr, dstAddr, seg, 'RST: ACK to a listening socket (RFC 9293 §3.10.7.2)');
+      return;
+    }
+    if (seg.control !== 'syn') {
+      // "fourth, other text or control: ... drop the segment and return."
+      this.deps.stats.drop('tcp.listen-no-syn');
+      return;
+    }
+    if (listener.acceptQueueFull) {
+      this.deps.stats.drop('tcp.listen-overflow');
+      return;
+    }
+    if (listener.halfOpenFull) {
+      if (!this.config.synCookies) {
+        this.deps.stats.drop('tcp.syn-queue-full');
+        return;
+      }
+      this.sendCookie(now, srcAddr, dstAddr, seg);
+      return;
+    }
+    // "third, check for a SYN": a new connection in SYN_RECEIVED, ISN per RFC 6528.
+    const tcb = this.create(now, [dstAddr, seg.dstPort], [srcAddr, seg.srcPort], undefined);
+    listener.adopt(tcb);
+    tcb.openPassive(now, seg, listener);
+  }
+
+  /** The half-open queue is full: answer statelessly, the ISN encoding the 4-tuple, time and MSS. */
+  private sendCookie(now: Instant, srcAddr: number, dstAddr: number, seg: TcpRepr): void {
+    const mss = Math.min(seg.maxSegSize ?? 536, this.deps.routeMtu(srcAddr) - IP_TCP_HEADERS);
+    const cookie = this.cookies.encode(now, dstAddr, seg.dstPort, srcAddr, seg.srcPort, seg.seqNumber, mss);
+    const clamped = this.cookies.decode(
+      now,
+      dstAddr,
+      seg.dstPort,
+      srcAddr,
+      seg.srcPort,
+      seg.seqNumber,
+      cookie,
+    );
+    this.deps.stats.add('tcp.syn-cookies-sent');
+    this.queueReply(
+      dstAddr,
+      srcAddr,
+      seg.dstPort,
+      seg.srcPort,
+      'syn',
+      cookie,
+      seqAdd(seg.seqNumber, 1),
+      'SYN-ACK with a SYN cookie: the half-open queue is full (RFC 4987 §3.6)',
+      clamped ?? mss,
+    );
+  }
+
+  private completeCookie(
+    now: Instant,
+    listener: TcpListener,
+    srcAddr: number,
+    dstAddr: number,
+    seg: TcpRepr,
+  ): boolean {
+    if (!this.config.synCookies) return false;
+    const clientIsn = seqAdd(seg.seqNumber, -1);
+    const cookie = seqAdd(seg.ackNumber!, -1);
+    const mss = this.cookies.decode(now, dstAddr, seg.dstPort, srcAddr, seg.srcPort, clientIsn, cookie);
+    if (mss === undefined) return false;
+    if (listener.acceptQueueFull) {
+      this.deps.stats.drop('tcp.listen-overflow');
+      return true;
+    }
+    this.deps.stats.add('tcp.syn-cookies-accepted');
+    const tcb = this.create(now, [dstAddr, seg.dstPort], [srcAddr, seg.srcPort], undefined);
+    tcb.iss = cookie;
+    tcb.openFromCookie(now, seg, mss, listener);
+    if (seg.payload.length > 0 || seg.control === 'fin') tcb.onSegment(now, seg);
+    return true;
+  }
+
+  /** RFC 9293 §3.10.7.1: a segment for no connection gets a RST unless it is one. */
+  private closedIngress(srcAddr: number, dstAddr: number, seg: TcpRepr, why: string): void {
+    if (seg.control === 'rst') {
+      this.deps.stats.drop('tcp.closed-rst');
+      return;
+    }
+    this.deps.stats.add('tcp.closed-port');
+    // "If the ACK bit is off, sequence number zero is used, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>;
+    // if the ACK bit is on, <SEQ=SEG.ACK><CTL=RST>".
+    if (seg.ackNumber !== undefined)
+      this.queueReply(dstAddr, srcAddr, seg.dstPort, seg.srcPort, 'rst', seg.ackNumber, undefined, why);
+    else
+      this.queueReply(
+        dstAddr,
+        srcAddr,
+        seg.dstPort,
+        seg.srcPort,
+        'rst',
+        0,
+        seqAdd(seg.seqNumber, segmentLength(seg)),
+        why,
+      );
+  }
+
+  private queueReply(
+    srcAddr: number,
+    dstAddr: number,
+    srcPort: number,
+    dstPort: number,
+    control: 'rst' | 'syn',
+    seq: number,
+    ack: number | undefined,
+    why: string,
+    mss?: number,
+  ): void {
+    if (this.replies.length >= MAX_QUEUED_REPLIES) {
+      this.deps.stats.drop('tcp.reply-queue-full');
+      return;
+    }
+    const window = control === 'syn' ? Math.min(this.config.recvBuffer, 0xffff) : 0;
+    this.replies.push({ srcAddr, dstAddr, srcPort, dstPort, control, seq, ack, window, mss, why });
+  }
+
+  private emitReply(
+    now: Instant,
+    reply: Reply,
+    emit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void,
+  ): void {
+    const out = this.replySegment;
+    out.srcPort = reply.srcPort;
+    out.dstPort = reply.dstPort;
+    out.control = reply.control;
+    out.seqNumber = reply.seq;
+    out.ackNumber = reply.ack;
+    out.windowLen = reply.window;
+    out.maxSegSize = reply.mss;
+    emit(reply.srcAddr, reply.dstAddr, out);
+    this.deps.stats.add('tcp.segments-out');
+    if (reply.control === 'rst') this.deps.stats.add('tcp.resets-sent');
+    this.deps.trace?.({
+      at: now,
+      conn: 0,
+      kind: 'segment',
+      flags: flagsString(tcpFlags(out)),
+      seq: out.seqNumber,
+      ack: out.ackNumber,
+      len: 0,
+      why: reply.why,
+    });
+  }
+}
