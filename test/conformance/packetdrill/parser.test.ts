@@ -4,6 +4,7 @@ import {
   type ParseOptions,
   parseScript,
   parseSingleEvent,
+  splitCommandLines,
 } from '../../../src/conformance/packetdrill/parser.ts';
 
 function event(source: string, options?: ParseOptions): Event {
@@ -64,6 +65,16 @@ describe('packetdrill script structure', () => {
     ]);
     expect(parsed.events[1]).toMatchObject({ kind: 'command', command: 'echo hi' });
     expect(parsed.cleanupCommand).toEqual({ command: `/tmp/sysctl_restore_\${PPID}.sh`, line: 8 });
+  });
+
+  it('splits a command into shell lines, joining backslash continuations', () => {
+    const command =
+      '../common/defaults.sh\n../common/set_sysctls.py a="1 2" \\\n    b=3\n\n  ethtool -K tun0 tso off  \n';
+    expect(splitCommandLines(command)).toEqual([
+      '../common/defaults.sh',
+      '../common/set_sysctls.py a="1 2"     b=3',
+      'ethtool -K tun0 tso off',
+    ]);
   });
 
   it('substitutes --define and -D values for words', () => {

@@ -5,8 +5,11 @@ import { parseSingleEvent } from '../../../src/conformance/packetdrill/parser.ts
 import {
   printEvent,
   printExpression,
+  printIpInfo,
   printSeconds,
   printTcpFlags,
+  printTcpOptions,
+  printTime,
 } from '../../../src/conformance/packetdrill/print.ts';
 import { codeEvent, commandEvent, icmpEvent, syscallEvent, tcpEvent, udpEvent } from './arbitraries.ts';
 
@@ -43,6 +46,29 @@ describe('packetdrill printer', () => {
     expect(printSeconds(1_500_000)).toBe('1.5');
     expect(printSeconds(1)).toBe('0.000001');
     expect(printSeconds(3_000_000)).toBe('3');
+  });
+
+  it('prints times, IP annotations and option lists on their own', () => {
+    expect(printTime({ kind: 'relative-range', startUsecs: 0, endUsecs: 40_000 })).toBe('+0~+0.04');
+    expect(printTime({ kind: 'absolute-range', startUsecs: 100_000, endUsecs: 200_000 })).toBe('0.1~0.2');
+    expect(printTime({ kind: 'any' })).toBe('*');
+    expect(printIpInfo({ ecn: 'ect0', flowLabel: 0x12 })).toBe('[ect0, flowlabel 0x12]');
+    expect(printIpInfo({ tos: 4 })).toBe('[tos 0x4]');
+    expect(
+      printTcpOptions([
+        { kind: 'nop' },
+        { kind: 'nop' },
+        { kind: 'timestamp', val: 1, ecr: 2 },
+        {
+          kind: 'sack',
+          blocks: [
+            { left: 1, right: 2 },
+            { left: 5, right: 9 },
+          ],
+        },
+        { kind: 'other', name: 'FO', words: ['abcd'] },
+      ]),
+    ).toBe('<nop,nop,TS val 1 ecr 2,sack 1:2 5:9,FO abcd>');
   });
 
   it('prints flags letters first, then the ACK dot, then the ACE digit', () => {
