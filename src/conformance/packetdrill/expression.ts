@@ -42,8 +42,9 @@ function parseOperand(cursor: TokenCursor, calls: boolean): Expression {
       return parseString(cursor);
     case 'word':
       cursor.next();
-      if (calls && cursor.isPunct('('))
+      if (calls && cursor.isPunct('(')) {
         return { kind: 'call', name: token.text, args: parseArguments(cursor) };
+      }
       return { kind: 'symbol', name: token.text };
     case 'punct':
       if (token.text === '[') return parseArray(cursor);

@@ -62,8 +62,9 @@ function parseIpInfo(cursor: TokenCursor, direction: Direction): IpInfo {
     const ecn = ECN_CODEPOINTS.find((name) => cursor.isWord(name));
     if (ecn !== undefined) {
       // parser.y tcp_packet_spec: ect01 means "either ECT codepoint", which only makes sense when checking.
-      if (ecn === 'ect01' && direction === 'inbound')
+      if (ecn === 'ect01' && direction === 'inbound') {
         cursor.fail('[ect01] can only be used with outbound packets');
+      }
       cursor.next();
       info.ecn = ecn;
     } else if (cursor.isWord('tos')) {
@@ -87,8 +88,9 @@ function parseFlowLabel(cursor: TokenCursor): number {
 /** packetdrill's grammar takes tos and flowlabel only in hex (parser.y `tos_spec`, `flow_label`). */
 function expectHex(cursor: TokenCursor, what: string, max: number): number {
   const token = cursor.peek();
-  if (token.kind !== 'int' || !token.text.startsWith('0x'))
+  if (token.kind !== 'int' || !token.text.startsWith('0x')) {
     cursor.fail(`expected a hex ${what} value such as 0x4`);
+  }
   return cursor.expectInteger(what, max);
 }
 
@@ -201,8 +203,9 @@ function parseSequence(cursor: TokenCursor): { seq: number; length: number } {
   cursor.expectPunct('(', message);
   const length = cursor.expectInteger('payload length', U16, message);
   cursor.expectPunct(')', message);
-  if (end !== seq + length)
+  if (end !== seq + length) {
     cursor.fail(`sequence range ${seq}:${end} does not match payload length ${length}`, at);
+  }
   return { seq, length };
 }
 

@@ -133,8 +133,9 @@ function parseEvent(cursor: TokenCursor): Event {
   // script itself does (inject, call, run) happens at one definite time.
   const outbound =
     (event.kind === 'tcp' || event.kind === 'udp' || event.kind === 'icmp') && event.direction === 'outbound';
-  if (!outbound && where.time.kind === 'any')
+  if (!outbound && where.time.kind === 'any') {
     cursor.fail("'*' time can only be used with outbound packets", timeToken);
+  }
   if (!outbound && where.time.kind.endsWith('-range')) {
     cursor.fail('time ranges can only be used with outbound packets', timeToken);
   }
@@ -146,12 +147,14 @@ function parseEventTime(cursor: TokenCursor): EventTime {
   if (cursor.eatPunct('*')) return { kind: 'any' };
   const relative = cursor.eatPunct('+');
   const start = parseSeconds(cursor);
-  if (!cursor.eatPunct('~'))
+  if (!cursor.eatPunct('~')) {
     return relative ? { kind: 'relative', usecs: start } : { kind: 'absolute', usecs: start };
+  }
   // parser.y event_time: both ends of a window use the same base: `0.1~0.2` or `+.1~+.2`.
   if (relative) cursor.expectPunct('+', "a relative time range needs '+' on both ends (+.1~+.2)");
-  else if (cursor.isPunct('+'))
+  else if (cursor.isPunct('+')) {
     cursor.fail('an absolute time range needs absolute times on both ends (0.1~0.2)');
+  }
   const end = parseSeconds(cursor);
   if (end < start) cursor.fail('time range is backwards', at);
   return relative
