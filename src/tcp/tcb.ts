@@ -142,6 +142,8 @@ export class Tcb {
   ackWhy = '';
   /** The SYN (or SYN-ACK) needs (re)sending on the next poll. */
   synDue = false;
+  /** A user operation changed what the send path or the timers should do: poll at once to re-derive them. */
+  userActed = false;
   /** A zero-window or keepalive probe needs sending on the next poll. */
   probeDue: 'persist' | 'keepalive' | undefined;
   /** Consecutive RTO expirations without progress (retries for tcp_retries2 / tcp_syn_retries). */
@@ -307,6 +309,7 @@ export class Tcb {
   /** Fires due timers, then emits every segment due now. */
   poll(now: Instant, emit: (segment: TcpRepr) => void): void {
     this.now = now;
+    this.userActed = false;
     fireTimers(this, now);
     if (this.current === 'CLOSED') return;
     tcbDispatch(this, now, emit);
@@ -321,7 +324,7 @@ export class Tcb {
   }
 
   hasOutputPending(): boolean {
-    return this.synDue || this.ackNow || this.probeDue !== undefined || canSendData(this);
+    return this.userActed || this.synDue || this.ackNow || this.probeDue !== undefined || canSendData(this);
   }
 
   // ---------------------------------------------------------------- user operations (never block)
@@ -339,6 +342,7 @@ export class Tcb {
     // Linux makes a send on a connecting socket wait for the handshake (EAGAIN when non-blocking).
     if (this.current === 'SYN_SENT' || this.current === 'SYN_RECEIVED') return fail('EAGAIN');
     const taken = this.sendBuffer.write(data);
+    this.userActed = true;
     if (taken === 0 && data.length > 0) return fail('EAGAIN');
     return taken;
   }
@@ -470,6 +474,7 @@ export class Tcb {
   queueFin(): void {
     if (this.finQueued) return;
     this.finQueued = true;
+    this.userActed = true;
     if (this.current === 'ESTABLISHED') this.setState('FIN_WAIT_1', 'close: FIN queued after the data');
     else if (this.current === 'CLOSE_WAIT')
       this.setState('LAST_ACK', 'close after the peer closed: FIN queued');
