@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatScriptError } from '../../../src/conformance/packetdrill/ast.ts';
 import { parseScript, parseSingleEvent } from '../../../src/conformance/packetdrill/parser.ts';
@@ -118,5 +119,34 @@ describe('packetdrill parse errors', () => {
     expect(eventError('+0 f({a=1) = 0')).toBe("10: expected '}' after struct fields");
     expect(eventError('+0 f(:) = 0')).toBe('6: expected an expression');
     expect(eventError('+0 close(3) = 0 (')).toBe('18: expected words in the note');
+  });
+
+  it('never throws: any text is a script or a positioned error', () => {
+    const sample = [
+      '--mss=1000',
+      '`defaults.sh`',
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+      '+0...0.1 poll([{fd=3, events=POLLIN}], 1, 0) = 1',
+      '+.1~+.2 > [ect0] P.5 1:1001(1000) ack 1 <nop,nop,TS val 1 ecr 2,nop,nop,sack 1:2>',
+      '+0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]',
+      '+0 write(4, "a\\x41"..., 1) = -1 EPIPE (Broken pipe)',
+      '+0 %{ assert x }%',
+    ].join('\n');
+    expect(parseScript(sample).ok).toBe(true);
+    const alphabet = fc.constantFrom(...'0123456789.+-*~<>[](){},:=|"`%/\\ \nSPFR.abxTS_'.split(''));
+    const mutated = fc
+      .tuple(fc.nat(sample.length), fc.nat(8), fc.string({ unit: alphabet, maxLength: 6 }))
+      .map(([at, cut, insert]) => sample.slice(0, at) + insert + sample.slice(at + cut));
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.string({ unit: alphabet, maxLength: 60 })), (text) => {
+        const result = parseScript(text, { file: 'fuzz.pkt' });
+        if (!result.ok) {
+          expect(result.error.line).toBeGreaterThanOrEqual(1);
+          expect(result.error.column).toBeGreaterThanOrEqual(1);
+          expect(result.error.message).not.toBe('');
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
