@@ -4,7 +4,7 @@
 
 import type { Instant } from '../base/time.ts';
 import { DUP_THRESH } from './sack-scoreboard.ts';
-import { seqAdd, seqDiff, seqGe, seqLt, seqMax, seqMin } from './seq.ts';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLt, seqMax, seqMin } from './seq.ts';
 import type { Tcb } from './tcb.ts';
 
 export class Recovery {
@@ -65,6 +65,8 @@ export function onNewAck(tcb: Tcb, now: Instant, acked: number): void {
   const r = tcb.recovery;
   r.dupAcks = 0;
   if (!r.inRecovery) {
+    // Keep "recover" at or below SND.UNA once passed, so it never drifts half the sequence space away.
+    if (seqGt(tcb.sndUna, r.recover)) r.recover = tcb.sndUna;
     tcb.cc.onAck(now, acked, seqDiff(tcb.sndMax, tcb.sndUna), tcb.rtt.srtt);
     return;
   }

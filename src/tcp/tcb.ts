@@ -197,6 +197,7 @@ export class Tcb {
     this.sndNxt = iss;
     this.sndMax = iss;
     this.sendBase = seqAdd(iss, 1);
+    this.recovery.recover = iss;
     this.sendBuffer = new ByteRing(options.sendBuffer);
     this.recvBuffer = new ByteRing(options.recvBuffer);
     this.assembler = new Assembler(ctx.config.maxOutOfOrderRanges);
@@ -255,6 +256,7 @@ export class Tcb {
     this.sndNxt = this.sndUna;
     this.sndMax = this.sndUna;
     this.sendBase = this.sndUna;
+    this.recovery.recover = this.sndUna;
     this.rcvWscale = 0;
     this.peerMss = mss;
     this.updateSendMss();
