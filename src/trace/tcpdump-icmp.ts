@@ -1,19 +1,21 @@
 // The ICMP part of a tcpdump line (tcpdump 4.99 print-icmp.c, no -v):
 //   ICMP echo request, id 1, seq 1, length 64
 //   ICMP 198.18.0.2 udp port 9 unreachable, length 36
-// The message is decoded by the ICMP codec (parseIcmp, parseQuotedDatagram, Ipv4View for a quoted header);
+// The message is decoded by the codecs (parseIcmp; Ipv4View and UdpView for the quoted datagram);
 // this file picks tcpdump's wording for each type and code.
 
 import { readU16, readU32 } from '../base/bytes.ts';
 import { checksum } from '../base/checksum.ts';
 import { formatIpv4Address } from '../ip/address.ts';
-import { DestUnreachable, type IcmpRepr, IcmpType, parseIcmp, parseQuotedDatagram } from '../ip/icmp.ts';
+import { DestUnreachable, type IcmpRepr, IcmpType, parseIcmp } from '../ip/icmp.ts';
 import { IPV4_HEADER_LEN, Ipv4View } from '../ip/ipv4.ts';
 import { TCP_PROTOCOL } from '../tcp/segment.ts';
-import { UDP_PROTOCOL } from '../udp/datagram.ts';
+import { UDP_PROTOCOL, UdpView } from '../udp/datagram.ts';
 
 const TRUNCATED = '[|icmp]';
-const CHECKSUM_OFFSET = 2;
+// Octet offsets of the two fields formatIcmp may rewrite in a copy (RFC 792).
+const CODE = 1;
+const CHECKSUM = 2;
 
 /** tcpdump's wording for destination unreachable codes other than protocol, port and need-to-frag. */
 const UNREACHABLE: Readonly<Record<number, (dst: string) => string>> = {
@@ -50,6 +52,8 @@ const REDIRECT: ReadonlyArray<(dst: string, gateway: string) => string> = [
 ];
 
 const quotedView = new Ipv4View();
+/** TCP and UDP put their ports in the same first four octets, which is all a port unreachable needs. */
+const quotedPorts = new UdpView();
 
 /** The destination of the datagram an error quotes, once its fixed header is all there. */
 function quotedDestination(quoted: Uint8Array): string | undefined {
@@ -57,18 +61,26 @@ function quotedDestination(quoted: Uint8Array): string | undefined {
   return formatIpv4Address(quotedView.wrap(quoted).dstAddr);
 }
 
-function describeUnreachable(repr: Extract<IcmpRepr, { kind: 'dest-unreachable' }>): string | undefined {
+/** `wireCode` is set when the code is one the codec does not define (RFC 792 and successors). */
+function describeUnreachable(
+  repr: Extract<IcmpRepr, { kind: 'dest-unreachable' }>,
+  wireCode: number | undefined,
+): string | undefined {
   const dst = quotedDestination(repr.quoted);
   if (dst === undefined) return undefined;
+  if (wireCode !== undefined) return `${dst} unreachable - #${wireCode}`;
   switch (repr.code) {
     case DestUnreachable.PROTOCOL:
       return `${dst} protocol ${quotedView.wrap(repr.quoted).protocol} unreachable`;
     case DestUnreachable.PORT: {
-      const datagram = parseQuotedDatagram(repr.quoted);
-      if (datagram === undefined) return undefined;
-      if (datagram.protocol === TCP_PROTOCOL) return `${dst} tcp port ${datagram.dstPort} unreachable`;
-      if (datagram.protocol === UDP_PROTOCOL) return `${dst} udp port ${datagram.dstPort} unreachable`;
-      return `${dst} protocol ${datagram.protocol} port ${datagram.dstPort} unreachable`;
+      // tcpdump takes the quoted header as it comes (any version, any fragment offset): so does this.
+      const headerLength = quotedView.wrap(repr.quoted).headerLength;
+      if (repr.quoted.length < headerLength + 4) return undefined;
+      const protocol = quotedView.protocol;
+      const port = quotedPorts.wrap(repr.quoted, headerLength, 4).dstPort;
+      if (protocol === TCP_PROTOCOL) return `${dst} tcp port ${port} unreachable`;
+      if (protocol === UDP_PROTOCOL) return `${dst} udp port ${port} unreachable`;
+      return `${dst} protocol ${protocol} port ${port} unreachable`;
     }
     case DestUnreachable.FRAG_NEEDED:
       // RFC 1191 §4: a next-hop MTU of zero comes from a router that predates the field.
@@ -104,41 +116,53 @@ function describeOther(type: number, code: number, rest: Uint8Array): string | u
   }
 }
 
-function describe(repr: IcmpRepr): string | undefined {
+function describe(repr: IcmpRepr, wireCode: number | undefined): string | undefined {
   switch (repr.kind) {
     case 'echo-request':
     case 'echo-reply':
       return `echo ${repr.kind === 'echo-request' ? 'request' : 'reply'}, id ${repr.ident}, seq ${repr.seqNo}`;
     case 'dest-unreachable':
-      return describeUnreachable(repr);
+      return describeUnreachable(repr, wireCode);
     case 'time-exceeded':
       if (quotedDestination(repr.quoted) === undefined) return undefined;
+      if (wireCode !== undefined) return `time exceeded-#${wireCode}`;
       return repr.code === 0 ? 'time exceeded in-transit' : 'ip reassembly time exceeded';
     case 'other':
       return describeOther(repr.type, repr.code, repr.rest);
   }
 }
 
+function fixChecksum(message: Uint8Array): void {
+  message[CHECKSUM] = 0;
+  message[CHECKSUM + 1] = 0;
+  const sum = checksum(message, 0, message.length);
+  message[CHECKSUM] = sum >>> 8;
+  message[CHECKSUM + 1] = sum & 0xff;
+}
+
 /**
  * Formats the ICMP message of `length` bytes at `offset` (the length the IP header announces), of which
  * the capture holds `available`. tcpdump shows a message whatever its checksum (the first fragment of a
- * large echo never sums right on its own), while parseIcmp verifies it; so a message that fails only its
- * checksum is decoded from a copy with the checksum recomputed.
+ * large echo never sums right on its own) and whatever its code, while parseIcmp refuses both; so such a
+ * message is decoded from a copy with the checksum recomputed and an undefined code replaced by 0 (which
+ * every type the codec knows defines), and its real code is printed.
  */
 export function formatIcmp(bytes: Uint8Array, offset: number, length: number, available: number): string {
   let repr = parseIcmp(bytes, offset, available);
-  if (repr === 'icmp.bad-checksum') {
+  let wireCode: number | undefined;
+  if (repr === 'icmp.bad-checksum' || repr === 'icmp.bad-code') {
     const copy = bytes.slice(offset, offset + available);
-    copy[CHECKSUM_OFFSET] = 0;
-    copy[CHECKSUM_OFFSET + 1] = 0;
-    const sum = checksum(copy, 0, available);
-    copy[CHECKSUM_OFFSET] = sum >>> 8;
-    copy[CHECKSUM_OFFSET + 1] = sum & 0xff;
+    fixChecksum(copy);
     repr = parseIcmp(copy, 0, available);
+    if (repr === 'icmp.bad-code') {
+      wireCode = copy[CODE]!;
+      copy[CODE] = 0;
+      fixChecksum(copy);
+      repr = parseIcmp(copy, 0, available);
+    }
   }
-  if (repr === 'icmp.truncated') return ` ${TRUNCATED}`;
-  if (typeof repr === 'string') return `ICMP [${repr}], length ${length}`;
-  const text = describe(repr);
+  if (typeof repr === 'string') return ` ${TRUNCATED}`;
+  const text = describe(repr, wireCode);
   if (text === undefined) return ` ${TRUNCATED}`;
   return `ICMP ${text}, length ${length}`;
 }

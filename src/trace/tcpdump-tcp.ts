@@ -3,6 +3,7 @@
 // Fields come from the segment codec (TcpView for the header, parseTcpOptions for each option's value);
 // this file decides only what tcpdump shows and in which order.
 
+import { readU32 } from '../base/bytes.ts';
 import { formatIpv4Address } from '../ip/address.ts';
 import {
   flagsString,
@@ -112,54 +113,97 @@ function hex(bytes: Uint8Array): string {
   return out;
 }
 
+const OPTION_NAMES: Readonly<Record<number, string>> = {
+  [OPTION_MSS]: 'mss',
+  [OPTION_WINDOW_SCALE]: 'wscale',
+  [OPTION_SACK_PERMITTED]: 'sackOK',
+  [OPTION_SACK]: 'sack',
+  [OPTION_TIMESTAMP]: 'TS',
+};
+
+function optionName(kind: number): string {
+  return OPTION_NAMES[kind] ?? `unknown-${kind}`;
+}
+
+/** The value tcpdump prints after a whole option's name, decoded by the codec into `option`. */
+function optionValue(kind: number, data: Uint8Array, sackBase: number): string {
+  switch (kind) {
+    case OPTION_MSS:
+      return ` ${option.maxSegSize}`;
+    case OPTION_WINDOW_SCALE:
+      // The shift as sent: the codec clamps it to 14 (RFC 7323 §2.3), tcpdump shows the wire.
+      return ` ${data[0]}`;
+    case OPTION_SACK_PERMITTED:
+      return '';
+    case OPTION_SACK:
+      return ` ${option.sackRanges.length} ${option.sackRanges.map(([l, r]) => `{${(l - sackBase) >>> 0}:${(r - sackBase) >>> 0}}`).join('')}`;
+    case OPTION_TIMESTAMP:
+      return ` val ${option.timestamp!.tsVal} ecr ${option.timestamp!.tsEcr}`;
+    default:
+      return data.length > 0 ? ` 0x${hex(data)}` : '';
+  }
+}
+
 /**
- * The options in their order on the wire, as tcpdump lists them. An option that cannot be decoded ends
- * the list with tcpdump's "[bad opt]" and `bad` set: tcpdump then prints nothing more for the segment.
+ * What tcpdump prints of an option whose data the capture cut short: the name, and what it prints
+ * piecewise before it runs out (whole SACK blocks, the bytes of an unknown option).
  */
-function formatOptions(options: Uint8Array, sackBase: number): { text: string; bad: boolean } {
+function partialOption(kind: number, data: Uint8Array, declared: number, sackBase: number): string {
+  if (kind === OPTION_SACK) {
+    let text = ` ${Math.floor(declared / 8)} `;
+    for (let at = 0; at + 8 <= data.length; at += 8) {
+      text += `{${(readU32(data, at) - sackBase) >>> 0}:${(readU32(data, at + 4) - sackBase) >>> 0}}`;
+    }
+    return `sack${(declared & 7) === 0 ? text : ' invalid sack'}`;
+  }
+  if (kind in OPTION_NAMES) return optionName(kind);
+  return `${optionName(kind)}${declared > 0 ? ` 0x${hex(data)}` : ''}`;
+}
+
+/**
+ * The options area (`declared` bytes; `options` runs from its start to the end of the capture) in wire order
+ * as tcpdump does, ending in:
+ *   ']'                                   after the last option;
+ *   '[bad opt]' (+ ']' if any came before) at an option that cannot be decoded — tcpdump then prints no
+ *                                          more of the segment;
+ *   ' [|tcp]' (+ '>' if any came before and   where the capture ends — likewise the end of the line.
+ *             the cut is inside option data)
+ */
+function formatOptions(
+  options: Uint8Array,
+  declared: number,
+  sackBase: number,
+): { text: string; complete: boolean } {
   const parts: string[] = [];
+  const stop = (last: string, marker: string, closer: string) => ({
+    text: `${parts.join(',')}${parts.length > 0 ? ',' : ''}${last}${marker}${parts.length > 0 ? closer : ''}`,
+    complete: false,
+  });
   let i = 0;
-  while (i < options.length) {
+  while (i < declared) {
+    // tcpdump's reads of a kind or length octet past the capture abandon the line at once (no '>');
+    // its checks of an option's data close the list with '>' first.
+    if (i >= options.length) return stop('', ' [|tcp]', '');
     const kind = options[i]!;
     if (kind === OPTION_EOL || kind === OPTION_NOP) {
       parts.push(kind === OPTION_EOL ? 'eol' : 'nop');
       i++;
-      // tcpdump stops at End of Option List (RFC 9293 §3.2: what follows is padding).
+      // RFC 9293 §3.2: End of Option List ends the options; what follows is padding.
       if (kind === OPTION_EOL) break;
       continue;
     }
-    // The codec decodes one option at a time here, so a malformed one is found where tcpdump finds it.
-    const len = i + 1 < options.length ? options[i + 1]! : 0;
-    if (len < 2 || i + len > options.length || parseTcpOptions(options, i, i + len, option)) {
-      return { text: `${parts.join(',')}${parts.length > 0 ? ',' : ''}[bad opt]`, bad: true };
-    }
-    switch (kind) {
-      case OPTION_MSS:
-        parts.push(`mss ${option.maxSegSize}`);
-        break;
-      case OPTION_WINDOW_SCALE:
-        // The raw shift as sent: the codec clamps > 14 (RFC 7323 §2.3), tcpdump shows what is on the wire.
-        parts.push(`wscale ${options[i + 2]}`);
-        break;
-      case OPTION_SACK_PERMITTED:
-        parts.push('sackOK');
-        break;
-      case OPTION_SACK: {
-        const blocks = option.sackRanges.map(([l, r]) => `{${(l - sackBase) >>> 0}:${(r - sackBase) >>> 0}}`);
-        parts.push(`sack ${blocks.length} ${blocks.join('')}`);
-        break;
-      }
-      case OPTION_TIMESTAMP:
-        parts.push(`TS val ${option.timestamp!.tsVal} ecr ${option.timestamp!.tsEcr}`);
-        break;
-      default: {
-        const data = options.subarray(i + 2, i + len);
-        parts.push(`unknown-${kind}${data.length > 0 ? ` 0x${hex(data)}` : ''}`);
-      }
-    }
+    if (i + 1 >= options.length) return stop('', ' [|tcp]', '');
+    // RFC 9293 §3.2: the length counts the kind and length octets, so it is at least 2.
+    const len = options[i + 1]!;
+    if (len < 2 || i + len > declared) return stop('', '[bad opt]', ']');
+    const data = options.subarray(i + 2, Math.min(i + len, options.length));
+    if (i + len > options.length) return stop(partialOption(kind, data, len - 2, sackBase), ' [|tcp]', '>');
+    // The codec decodes one option at a time, so a malformed one is found where tcpdump finds it.
+    if (parseTcpOptions(options, i, i + len, option)) return stop('', '[bad opt]', ']');
+    parts.push(optionName(kind) + optionValue(kind, data, sackBase));
     i += len;
   }
-  return { text: parts.join(','), bad: false };
+  return { text: `${parts.join(',')}]`, complete: true };
 }
 
 /**
@@ -210,11 +254,14 @@ export function formatTcp(
   line += `, win ${view.windowLen}`;
   if (flags & TCP_URG) line += `, urg ${view.urgentPointer}`;
   if (headerLength > TCP_HEADER_LEN) {
-    // The capture ends inside the options.
-    if (headerLength > available) return `${line}, options [ [|tcp]`;
-    const options = formatOptions(view.options, sackBase);
-    if (options.bad) return `${line}, options [${options.text}${options.text === '[bad opt]' ? '' : ']'}`;
-    line += `, options [${options.text}]`;
+    // tcpdump reads a length octet wherever it lies, even past the header, and only then judges it.
+    const options = formatOptions(
+      bytes.subarray(offset + TCP_HEADER_LEN, offset + available),
+      headerLength - TCP_HEADER_LEN,
+      sackBase,
+    );
+    line += `, options [${options.text}`;
+    if (!options.complete) return line;
   }
   return `${line}, length ${payloadLength}`;
 }

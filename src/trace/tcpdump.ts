@@ -22,6 +22,11 @@ export { RelativeSequenceNumbers } from './tcpdump-tcp.ts';
 export interface FormatOptions {
   /** Per-connection state for tcpdump's relative sequence numbers; without it numbers are absolute (-S). */
   relative?: RelativeSequenceNumbers;
+  /**
+   * The packet's length on the wire, when `packet` holds only the first bytes of it (a capture cut at its
+   * snaplen: PcapRecord.originalLength). Lengths then come from the headers, as far as they were captured.
+   */
+  wireLength?: number;
 }
 
 const ipView = new Ipv4View();
@@ -54,32 +59,34 @@ function formatUdp(
 
 /** One packet as `tcpdump -nn` prints it, without the timestamp. Never throws, whatever the bytes. */
 export function formatPacket(packet: Uint8Array, options: FormatOptions = {}): string {
-  if (packet.length === 0) return 'truncated-ip 0';
+  const captured = packet.length;
+  if (captured === 0) return 'truncated-ip 0';
   const ip = ipView.wrap(packet);
   const version = ip.version;
-  if (version === 6) return `IP6 (not decoded), length ${packet.length}`;
+  if (version === 6) return `IP6 (not decoded), length ${options.wireLength ?? captured}`;
   if (version !== 4) return `IP${version} (invalid)`;
   const error = ip.check();
-  if (packet.length < IPV4_HEADER_LEN) return 'IP  [|ip]';
+  if (captured < IPV4_HEADER_LEN) return 'IP  [|ip]';
   const headerLength = ip.headerLength;
   // RFC 791: IHL counts 32-bit words and "the minimum value for a correct header is 5".
   if (error === 'ipv4.bad-ihl') return `IP bad-hlen ${headerLength}`;
+  const total = ip.totalLength;
+  if (total < headerLength) return `IP bad-len ${total}`;
+  const wireLength = Math.max(options.wireLength ?? captured, captured);
+  // A datagram longer than what was on the wire was cut short by its sender; tcpdump says so and goes on.
+  const prefix = total > wireLength ? `IP truncated-ip - ${total - wireLength} bytes missing! ` : 'IP ';
+  const protocol = ip.protocol;
   const src = formatIpv4Address(ip.srcAddr);
   const dst = formatIpv4Address(ip.dstAddr);
-  if (error === 'ipv4.truncated') return `IP ${src} > ${dst}: [|ip]`;
-  const total = ip.totalLength;
-  let prefix = 'IP ';
-  if (error === 'ipv4.bad-total-length') {
-    if (total < headerLength) return `IP bad-len ${total}`;
-    // A datagram cut short (by a capture's snaplen, or a broken sender) is shown as far as it goes, with
-    // the lengths its headers announce, as tcpdump does.
-    prefix += `truncated-ip - ${total - packet.length} bytes missing! `;
+  // tcpdump names the addresses itself except for TCP and UDP, whose lines put the ports beside them.
+  const addresses = protocol === TCP_PROTOCOL || protocol === UDP_PROTOCOL ? '' : `${src} > ${dst}: `;
+  if (error === 'ipv4.truncated') {
+    return `${prefix}${addresses} [remaining caplen(${captured}) < header length(${headerLength})] [|ip]`;
   }
-  const protocol = ip.protocol;
   // RFC 791 §3.2: only the fragment at offset 0 starts with the transport header.
   if (ip.fragmentOffset !== 0) return `${prefix}${src} > ${dst}: ip-proto-${protocol}`;
   const length = total - headerLength;
-  const available = Math.min(total, packet.length) - headerLength;
+  const available = Math.min(total, captured) - headerLength;
   switch (protocol) {
     case TCP_PROTOCOL:
       return (
@@ -88,9 +95,9 @@ export function formatPacket(packet: Uint8Array, options: FormatOptions = {}): s
     case UDP_PROTOCOL:
       return prefix + formatUdp(packet, headerLength, length, available, src, dst, ip.moreFragments);
     case ICMP_PROTOCOL:
-      return `${prefix}${src} > ${dst}: ${formatIcmp(packet, headerLength, length, available)}`;
+      return `${prefix}${addresses}${formatIcmp(packet, headerLength, length, available)}`;
     default:
-      return `${prefix}${src} > ${dst}:  ip-proto-${protocol} ${length}`;
+      return `${prefix}${addresses} ip-proto-${protocol} ${length}`;
   }
 }
 
@@ -124,12 +131,13 @@ export class TcpdumpFormatter {
     this.options = options.absolute ? {} : { relative: new RelativeSequenceNumbers(options.maxFlows) };
   }
 
-  format(packet: Uint8Array): string {
-    return formatPacket(packet, this.options);
+  /** `wireLength` as in FormatOptions, for a packet from a capture cut at its snaplen. */
+  format(packet: Uint8Array, wireLength?: number): string {
+    return formatPacket(packet, { ...this.options, wireLength });
   }
 
   /** The whole line `tcpdump -nn -r` prints: time of day, then the packet. */
-  line(timestampMicros: number, packet: Uint8Array): string {
-    return `${formatTimestamp(timestampMicros)} ${this.format(packet)}`;
+  line(timestampMicros: number, packet: Uint8Array, wireLength?: number): string {
+    return `${formatTimestamp(timestampMicros)} ${this.format(packet, wireLength)}`;
   }
 }

@@ -199,6 +199,10 @@ function addQuoted(fields: Fields, quoted: Uint8Array): void {
   const datagram = parseQuotedDatagram(quoted);
   if (datagram?.protocol === UDP_PROTOCOL && datagram.transport.length >= 8) {
     addUdp(fields, datagram.transport, datagram.srcAddr, datagram.dstAddr);
+  } else if (datagram?.protocol === TCP_PROTOCOL) {
+    // RFC 792's minimal quote (8 octets) holds the ports and the sequence number; tshark shows the ports.
+    add(fields, 'tcp.srcport', datagram.srcPort);
+    add(fields, 'tcp.dstport', datagram.dstPort);
   }
 }
 
@@ -236,7 +240,7 @@ export function readCapture(bytes: Uint8Array): PcapFile {
 /** The formatter's lines for a whole capture, as `TZ=UTC tcpdump -nn -r` prints them. */
 export function formatterLines(file: PcapFile): string[] {
   const formatter = new TcpdumpFormatter();
-  return file.records.map((r) => formatter.line(r.timestampMicros, r.packet));
+  return file.records.map((r) => formatter.line(r.timestampMicros, r.packet, r.originalLength));
 }
 
 export function splitLines(text: string): string[] {
