@@ -42,6 +42,8 @@ export class NetSocket extends Duplex {
   private written = 0;
   private socket: Socket | undefined;
   private reading = false;
+  /** The stream asked for data before the connection existed: start reading once it does. */
+  private readRequested = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
   private cachedRemote: SocketAddress | undefined;
@@ -107,6 +109,7 @@ export class NetSocket extends Duplex {
     this.attach(socket);
     this.emit('connect');
     this.emit('ready');
+    if (this.readRequested) this._read();
   }
 
   setNoDelay(noDelay = true): this {
@@ -144,6 +147,7 @@ export class NetSocket extends Duplex {
   }
 
   override _read(): void {
+    this.readRequested = true;
     if (!this.socket || this.reading) return;
     this.reading = true;
     void this.pump(this.socket);
@@ -207,7 +211,10 @@ export class NetSocket extends Duplex {
         }
         this.bytesRead += data.length;
         this.touch();
-        if (!this.push(data)) break;
+        if (!this.push(data)) {
+          this.readRequested = false;
+          break;
+        }
       }
     } catch (error) {
       if (!this.destroyed) this.destroy(this.withPeer(error));
