@@ -31,7 +31,7 @@ function sendsData(tcb: Tcb): boolean {
 
 export function canSendData(tcb: Tcb): boolean {
   if (!sendsData(tcb)) return false;
-  if (tcb.recovery.retransmitUna || nextSackRetransmission(tcb) !== undefined) return true;
+  if (tcb.recovery.retransmitUna || sackRetransmissionDue(tcb) !== undefined) return true;
   return planData(tcb, PROBE_PLAN, false);
 }
 
@@ -119,6 +119,15 @@ function emitSynAck(tcb: Tcb, now: Instant, emit: Emit): void {
 
 // ------------------------------------------------------------------------------------ data and FIN
 
+/** The start of the next RFC 6675 hole retransmission, if congestion control lets it out now. */
+function sackRetransmissionDue(tcb: Tcb): number | undefined {
+  const seq = nextSackRetransmission(tcb);
+  if (seq === undefined) return undefined;
+  const len = retransmissionLength(tcb, seq, maxPayloadLen(tcb));
+  // RFC 6675 §5 (C): send while cwnd − pipe ≥ 1 SMSS (here: the segment's length).
+  return len > 0 && congestionAllowance(tcb) >= len ? seq : undefined;
+}
+
 /** Fast retransmit of SND.UNA and RFC 6675 hole retransmissions, before any new data. */
 function sendRetransmissions(tcb: Tcb, now: Instant, emit: Emit): void {
   const r = tcb.recovery;
@@ -138,11 +147,9 @@ function sendRetransmissions(tcb: Tcb, now: Instant, emit: Emit): void {
     }
   }
   for (;;) {
-    const seq = nextSackRetransmission(tcb);
+    const seq = sackRetransmissionDue(tcb);
     if (seq === undefined) return;
     const len = retransmissionLength(tcb, seq, maxPayload);
-    // RFC 6675 §5 (C): send while cwnd − pipe ≥ 1 SMSS.
-    if (len === 0 || congestionAllowance(tcb) < len) return;
     emitData(
       tcb,
       now,

@@ -344,8 +344,8 @@ export class Tcb {
     // Linux makes a send on a connecting socket wait for the handshake (EAGAIN when non-blocking).
     if (this.current === 'SYN_SENT' || this.current === 'SYN_RECEIVED') return fail('EAGAIN');
     const taken = this.sendBuffer.write(data);
-    this.userActed = true;
     if (taken === 0 && data.length > 0) return fail('EAGAIN');
+    if (taken > 0) this.userActed = true;
     return taken;
   }
 
