@@ -34,6 +34,6 @@ describe('throughput table', () => {
       }
       rows.push(`| ${(loss * 100).toFixed(1)} % | ${cells.join(' | ')} |`);
     }
-    await expect(`${rows.join('\n')}\n`).toMatchFileSnapshot('__snapshots__/throughput.md');
+    await expect(`${rows.join('\n')}\n`).toMatchFileSnapshot('__snapshots__/throughput.txt');
   });
 });
