@@ -3,7 +3,14 @@
 // to the plot area, so a mark near an edge never spills over the labels.
 
 import { type Axis, formatTick } from './axis.ts';
-import { linearScale, SvgWriter } from './svg.ts';
+import { linearScale, num, SvgWriter } from './svg.ts';
+
+export interface GraphSize {
+  width: number;
+  height: number;
+}
+
+export const DEFAULT_SIZE: GraphSize = { width: 1200, height: 720 };
 
 export type LegendShape = 'line' | 'bar' | 'dot' | 'ring';
 
@@ -108,7 +115,7 @@ export class PlotFrame {
     const yMid = (this.top + this.bottom) / 2;
     svg.text(18, yMid, spec.yLabel, 'axis-label', {
       'text-anchor': 'middle',
-      transform: `rotate(-90 18 ${yMid})`,
+      transform: `rotate(-90 18 ${num(yMid)})`,
     });
   }
 

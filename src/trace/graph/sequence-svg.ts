@@ -5,16 +5,9 @@
 
 import { byteUnit, makeAxis, timeUnit } from './axis.ts';
 import { formatEndpoint } from './connections.ts';
-import { type LegendEntry, PlotFrame } from './plot.ts';
+import { DEFAULT_SIZE, type GraphSize, type LegendEntry, PlotFrame } from './plot.ts';
 import { stepPoints } from './svg.ts';
 import type { DataBar, TimeSequence } from './time-sequence.ts';
-
-export interface GraphSize {
-  width: number;
-  height: number;
-}
-
-export const DEFAULT_SIZE: GraphSize = { width: 1200, height: 720 };
 
 const CSS =
   '.seg{stroke:#1f4e9c;stroke-width:1.6}.rtx{stroke:#d62728;stroke-width:2.2}' +
