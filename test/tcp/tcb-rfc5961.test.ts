@@ -1,0 +1,59 @@
+// RFC 5961: blind in-window attacks. RST and SYN in a synchronized state draw rate-limited challenge ACKs;
+// ACKs outside [SND.UNA − MAX.SND.WND, SND.NXT] are discarded.
+import { describe, expect, it } from 'vitest';
+import { millis, seconds } from '../../src/base/time.ts';
+import { bytes, Harness, PLAIN, REMOTE_ISN } from './harness/harness.ts';
+
+const R = REMOTE_ISN;
+
+describe('RFC 5961', () => {
+  it('a SYN in ESTABLISHED draws a challenge ACK and leaves the connection alone (§4.2)', () => {
+    const h = new Harness();
+    const tcb = h.established();
+    h.send({ control: 'syn', seqNumber: R + 500 });
+    h.expect(undefined, { control: 'none', seqNumber: tcb.sndNxt, ackNumber: R + 1 });
+    expect(tcb.state).toBe('ESTABLISHED');
+    expect(h.events.some((e) => e.kind === 'challenge-ack')).toBe(true);
+  });
+
+  it('the peer answering the challenge with an exact RST resets the connection (§3.2)', () => {
+    const h = new Harness();
+    const tcb = h.established();
+    h.send({ control: 'rst', seqNumber: R + 10 });
+    const [challenge] = h.expect(undefined, { ackNumber: R + 1 });
+    h.send({ control: 'rst', seqNumber: challenge!.ackNumber! });
+    expect(tcb.takeError()).toBe('ECONNRESET');
+  });
+
+  it('challenge ACKs are limited per connection per second (§7)', () => {
+    const h = new Harness({ ...PLAIN, challengeAckPerSecond: 3 });
+    h.established();
+    for (let i = 0; i < 5; i++) h.send({ control: 'syn', seqNumber: R + 100 + i }, millis(i));
+    expect(h.recv()).toHaveLength(1);
+    expect(h.stats.get('tcp.challenge-acks')).toBe(3);
+    expect(h.stats.get('drop.tcp.challenge-ack-rate-limited')).toBe(2);
+    h.send({ control: 'syn', seqNumber: R + 200 }, seconds(1) + millis(5));
+    expect(h.stats.get('tcp.challenge-acks')).toBe(4);
+  });
+
+  it('an ACK for data never sent is answered with an ACK and dropped (RFC 9293 §3.10.7.4)', () => {
+    const h = new Harness();
+    const tcb = h.established();
+    h.send({ seqNumber: R + 1, ackNumber: tcb.sndNxt + 1000, windowLen: 65535, payload: 'data' });
+    h.expect(undefined, { ackNumber: R + 1 });
+    expect(tcb.recvQueued).toBe(0);
+    expect(h.stats.get('drop.tcp.ack-of-unsent-data')).toBe(1);
+  });
+
+  it('an ACK older than SND.UNA − MAX.SND.WND is discarded with a challenge ACK (§5.2)', () => {
+    const h = new Harness();
+    const tcb = h.established({}, { windowLen: 1000 });
+    tcb.send(bytes('x'.repeat(100)));
+    h.recv();
+    h.send({ seqNumber: R + 1, ackNumber: tcb.sndNxt, windowLen: 1000 });
+    h.send({ seqNumber: R + 1, ackNumber: tcb.sndUna - 5000, windowLen: 1000, payload: 'blind' });
+    expect(tcb.recvQueued).toBe(0);
+    expect(h.stats.get('drop.tcp.ack-too-old')).toBe(1);
+    h.expect(undefined, { ackNumber: R + 1 });
+  });
+});
