@@ -264,12 +264,12 @@ static int update_poll(tun_device *dev) {
   return 0;
 }
 
+// The async context stays until the object is collected: the handler may close the device while
+// napi_make_callback is still running with that context.
 static void forget_handler(tun_device *dev) {
   if (dev->handler == NULL) return;
   napi_delete_reference(dev->env, dev->handler);
   dev->handler = NULL;
-  napi_async_destroy(dev->env, dev->async_context);
-  dev->async_context = NULL;
 }
 
 // Calls the JS handler with the batch size, as a top-level callback (async hooks, nextTick and
@@ -297,15 +297,12 @@ static void deliver(tun_device *dev, uint32_t count) {
 static void read_batch(tun_device *dev) {
   size_t offset = 0;
   uint32_t count = 0;
+  int fatal = 0;
   while (count < dev->batch && dev->slab_size - offset >= FRAME_CAPACITY) {
     ssize_t n = read(dev->fd, dev->slab + offset, FRAME_CAPACITY);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      // Anything else (EBADFD once the device is gone) would repeat on every wake-up: stop reading.
-      count_errno(dev->rx_errors, errno);
-      forget_handler(dev);
-      update_poll(dev);
+      if (errno != EAGAIN && errno != EWOULDBLOCK) fatal = errno;
       break;
     }
     dev->frames[FRAME_STRIDE * count] = (int32_t)offset;
@@ -313,10 +310,17 @@ static void read_batch(tun_device *dev) {
     count++;
     offset += align_frame((size_t)n);
   }
-  if (count == 0 || dev->handler == NULL) return;
-  dev->rx_packets += count;
-  dev->rx_batches += 1;
-  deliver(dev, count);
+  if (count > 0) {
+    dev->rx_packets += count;
+    dev->rx_batches += 1;
+    deliver(dev, count);
+  }
+  // Any other error (EBADFD once the device is gone) would repeat on every wake-up: stop reading.
+  if (fatal != 0) {
+    count_errno(dev->rx_errors, fatal);
+    forget_handler(dev);
+    if (dev->fd >= 0) update_poll(dev);
+  }
 }
 
 static void drop_queue(tun_device *dev) {
@@ -351,7 +355,9 @@ static void flush_queue(tun_device *dev) {
 static void on_poll(uv_poll_t *handle, int status, int events) {
   tun_device *dev = handle->data;
   if (status < 0) {
+    // The fd can no longer be polled: stop reading, and count what waited to be written as dropped.
     count_errno(dev->rx_errors, -status);
+    if (-status > 0 && -status < ERRNO_SLOTS) dev->tx_errors[-status] += dev->queue_length;
     forget_handler(dev);
     drop_queue(dev);
     update_poll(dev);
@@ -451,6 +457,7 @@ static void finalize_object(napi_env env, void *data, void *hint) {
   tun_device *dev = data;
   // Reached only when no poll is active (an active poll holds `self` strongly), or at env teardown.
   close_device(dev);
+  if (dev->async_context != NULL) napi_async_destroy(env, dev->async_context);
   napi_delete_reference(env, dev->self);
   dev->self = NULL;
   release_holder(dev);
@@ -503,9 +510,11 @@ static napi_value tun_start(napi_env env, napi_callback_info info) {
   }
   if (dev->fd < 0) return throw_errno(env, EBADF, "start", dev->name);
   forget_handler(dev);
-  napi_value resource_name;
-  NAPI_CALL(env, napi_create_string_utf8(env, "ustack:tun", NAPI_AUTO_LENGTH, &resource_name));
-  NAPI_CALL(env, napi_async_init(env, NULL, resource_name, &dev->async_context));
+  if (dev->async_context == NULL) {
+    napi_value resource_name;
+    NAPI_CALL(env, napi_create_string_utf8(env, "ustack:tun", NAPI_AUTO_LENGTH, &resource_name));
+    NAPI_CALL(env, napi_async_init(env, NULL, resource_name, &dev->async_context));
+  }
   NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &dev->handler));
   int err = update_poll(dev);
   if (err < 0) return throw_errno(env, -err, "uv_poll_start", dev->name);

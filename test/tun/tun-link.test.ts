@@ -180,6 +180,25 @@ describe.skipIf(unavailable !== undefined)('TUN link in a lab namespace', () => 
     expect(reordered).toBe(0);
   });
 
+  it('lets the packet handler close the link in the middle of a batch', async () => {
+    const lab = await openLab();
+    const seen: number[] = [];
+    lab.link.onPackets((packets) => {
+      seen.push(packets.length);
+      void lab.link.close();
+    });
+    lab.execSync('python3', [
+      '-c',
+      'import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n' +
+        `for i in range(4): s.sendto(b"x", ("${STACK_ADDR}", 9))`,
+    ]);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    // Another turn of the event loop: a closed device must not wake the handler again.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toHaveLength(1);
+    expect(deviceExists(lab.netns, lab.link.name)).toBe(false);
+  });
+
   it('names what went wrong when a device cannot be opened', async () => {
     const missing = uniqueNamespaceName('ustack-tun-missing');
     expect(await namespaceExists(missing)).toBe(false);
