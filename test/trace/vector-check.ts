@@ -288,8 +288,17 @@ export function missingEnvironment(programs: string[], needRoot: boolean): strin
   return missing.length > 0 ? `needs ${missing.join(', ')} on the PATH` : undefined;
 }
 
-/** Skips with `reason`, or fails when the environment demands the test (USTACK_REQUIRE_TUN=1). */
+const reported = new Set<string>();
+
+/**
+ * Skips with `reason` (printed once per file), or fails when the environment demands the test
+ * (USTACK_REQUIRE_TUN=1).
+ */
 export function skipOrFail(skip: (note?: string) => never, reason: string): never {
   if (process.env.USTACK_REQUIRE_TUN === '1') throw new Error(`USTACK_REQUIRE_TUN=1 but this test ${reason}`);
+  if (!reported.has(reason)) {
+    reported.add(reason);
+    console.warn(`skipped: ${reason}`);
+  }
   return skip(reason);
 }
