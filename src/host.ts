@@ -43,6 +43,22 @@ export interface MemoryPairOptions {
   trace?: (event: TcpEvent, side: 0 | 1) => void;
 }
 
+export interface TunStackOptions {
+  /** TUN device name (default 'ustack0'); a pattern such as 'ustack%d' lets the kernel pick. */
+  name?: string;
+  /** The stack's own address with prefix (default 198.18.0.2/24). */
+  addr?: string;
+  /** The kernel side of the device, configured by ustack (default 198.18.0.1/24); null leaves it alone. */
+  hostAddr?: string | null;
+  mtu?: number;
+  /** Create the device inside this network namespace (made with `ip netns add`). */
+  netns?: string;
+  seed?: number;
+  tcp?: Partial<TcpConfig>;
+  wrapLink?: (link: Link) => Link;
+  trace?: (event: TcpEvent) => void;
+}
+
 export class Stack implements SocketHost {
   readonly core: StackCore;
   readonly driver: Driver;
@@ -105,6 +121,33 @@ export class Stack implements SocketHost {
       trace: trace && ((e) => trace(e, 1)),
     });
     return [a, b];
+  }
+
+  /**
+   * A stack behind a TUN device: the kernel sees a point-to-point peer at `addr`; ustack configures the
+   * kernel side (`hostAddr`, MTU, up) and routes everything else through it.
+   */
+  static async tun(options: TunStackOptions = {}): Promise<Stack> {
+    const { openTun } = await import('./link/tun.ts');
+    const { configureKernelSide, setMtu } = await import('./link/netns.ts');
+    const addr = options.addr ?? '198.18.0.2/24';
+    const hostAddr = options.hostAddr === undefined ? '198.18.0.1/24' : options.hostAddr;
+    const link = await openTun({ name: options.name ?? 'ustack0', netns: options.netns, mtu: options.mtu });
+    try {
+      if (options.mtu !== undefined) await setMtu(options.netns, link.name, options.mtu);
+      if (hostAddr !== null) await configureKernelSide(options.netns, link.name, hostAddr);
+    } catch (error) {
+      await link.close();
+      throw error;
+    }
+    const gateway = hostAddr === null ? undefined : hostAddr.split('/')[0];
+    return new Stack([options.wrapLink ? options.wrapLink(link) : link], {
+      addresses: [addr],
+      gateway,
+      seed: options.seed,
+      tcp: options.tcp,
+      trace: options.trace,
+    });
   }
 
   /** The first interface's address, dotted. */

@@ -2,6 +2,10 @@
 
 import { CliError } from './args.ts';
 import { runDemo } from './demo.ts';
+import { runGet } from './get.ts';
+import { runNc } from './nc.ts';
+import { runPing } from './ping.ts';
+import { runServe } from './serve.ts';
 
 interface Command {
   summary: string;
@@ -13,6 +17,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'two stacks on an in-memory link: an echo exchange, traced packet by packet',
     run: runDemo,
   },
+  serve: { summary: 'echo/discard/chargen/daytime/UDP echo/HTTP services on a TUN device', run: runServe },
+  nc: { summary: 'netcat over ustack (TCP or UDP, connect or listen)', run: runNc },
+  ping: { summary: 'ICMP echo from the stack, as ping(8)', run: runPing },
+  get: { summary: 'HTTP GET by node:http over ustack', run: runGet },
 };
 
 function usage(): string {
