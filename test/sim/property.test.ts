@@ -19,10 +19,11 @@ const impairments: fc.Arbitrary<Impairments> = fc.record({
 
 describe('delivery property', () => {
   it('delivered bytes are a prefix of the sent bytes, and all of them after a clean close', () => {
+    let clean = 0;
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 0x7fffffff }),
-        fc.integer({ min: 0, max: 96 * 1024 }),
+        fc.integer({ min: 0, max: 256 * 1024 }),
         impairments,
         impairments,
         fc.constantFrom<'cubic' | 'newreno'>('cubic', 'newreno'),
@@ -34,10 +35,13 @@ describe('delivery property', () => {
           expect(r.delivered).toBeLessThanOrEqual(bytes);
           if (r.clientError === undefined && r.serverError === undefined && r.serverState === 'CLOSED') {
             expect(r.delivered).toBe(bytes);
+            clean++;
           }
         },
       ),
-      { numRuns: 40, seed: 20261122 },
+      { numRuns: 100, seed: 20261122 },
     );
+    // The property is not vacuous: most schedules let the connection finish.
+    expect(clean).toBeGreaterThan(80);
   });
 });

@@ -2,6 +2,7 @@
 // order, both sides close cleanly, and no timer is left armed.
 import { describe, expect, it } from 'vitest';
 import { millis } from '../../src/base/time.ts';
+import type { TcpConfig } from '../../src/tcp/config.ts';
 import { CLEAN, type Impairments } from './network.ts';
 import { runTransfer } from './transfer.ts';
 
@@ -22,27 +23,34 @@ function impaired(loss: number): Impairments {
 }
 
 describe('seeded transfers', () => {
+  const seeds = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
   const cases: Array<[loss: number, bytes: number, seeds: number[]]> = [
-    [0, 16 * MIB, [1]],
-    [0.01, 4 * MIB, [1, 2, 3]],
-    [0.05, 1 * MIB, [1, 2, 3, 4]],
-    [0.2, 128 * 1024, [1, 2, 3, 4, 5, 6]],
+    [0, 16 * MIB, seeds(2)],
+    [0.01, 16 * MIB, seeds(3)],
+    [0.05, 4 * MIB, seeds(6)],
+    [0.2, 512 * 1024, seeds(10)],
   ];
-  for (const [loss, bytes, seeds] of cases) {
-    for (const seed of seeds) {
-      it(`${loss * 100}% loss, ${bytes / 1024} KiB, seed ${seed}`, () => {
-        const path = impaired(loss);
-        const r = runTransfer({ seed, bytes, forward: path, reverse: path });
-        expect(r).toMatchObject({
-          delivered: bytes,
-          inOrder: true,
-          clientError: undefined,
-          serverError: undefined,
-          quiescent: true,
+  const variants: Array<[name: string, config: Partial<TcpConfig>]> = [
+    ['cubic + SACK + timestamps + window scaling', {}],
+    ['newreno, no options', { congestion: 'newreno', sack: false, timestamps: false, windowScaling: false }],
+  ];
+  for (const [name, config] of variants) {
+    for (const [loss, bytes, list] of cases) {
+      for (const seed of list) {
+        it(`${name}: ${loss * 100}% loss, ${bytes / 1024} KiB, seed ${seed}`, () => {
+          const path = impaired(loss);
+          const r = runTransfer({ seed, bytes, forward: path, reverse: path, config });
+          expect(r).toMatchObject({
+            delivered: bytes,
+            inOrder: true,
+            clientError: undefined,
+            serverError: undefined,
+            quiescent: true,
+          });
+          expect(['CLOSED', 'TIME_WAIT']).toContain(r.clientState);
+          expect(r.serverState).toBe('CLOSED');
         });
-        expect(['CLOSED', 'TIME_WAIT']).toContain(r.clientState);
-        expect(r.serverState).toBe('CLOSED');
-      });
+      }
     }
   }
 });

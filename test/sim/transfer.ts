@@ -86,7 +86,9 @@ export function runTransfer(o: TransferOptions): TransferResult {
 
   const app = (): void => {
     while (sent < o.bytes && (conn.state === 'ESTABLISHED' || conn.state === 'CLOSE_WAIT')) {
-      const n = Math.min(chunk.length, o.bytes - sent);
+      // Fill only what the send buffer can take: regenerating a whole chunk per tiny send would dominate.
+      const n = Math.min(chunk.length, o.bytes - sent, conn.sendBuffer.free);
+      if (n === 0) break;
       for (let i = 0; i < n; i++) chunk[i] = patternByte(o.seed, sent + i);
       const r = conn.send(chunk.subarray(0, n));
       if (isErrno(r)) break;
