@@ -145,29 +145,29 @@ function optionValue(kind: number, data: Uint8Array, sackBase: number): string {
 }
 
 /**
- * What tcpdump prints of an option whose data the capture cut short: the name, and what it prints
- * piecewise before it runs out (whole SACK blocks, the bytes of an unknown option).
+ * What tcpdump prints of an option whose data the capture cut short: the name, then what it prints
+ * piecewise before it runs out (a SACK's whole blocks, an unknown option's bytes). The codec cannot
+ * decode a cut option, so the SACK blocks that are all there are read here.
  */
 function partialOption(kind: number, data: Uint8Array, declared: number, sackBase: number): string {
   if (kind === OPTION_SACK) {
-    let text = ` ${Math.floor(declared / 8)} `;
+    let text = `sack ${Math.floor(declared / 8)} `;
     for (let at = 0; at + 8 <= data.length; at += 8) {
       text += `{${(readU32(data, at) - sackBase) >>> 0}:${(readU32(data, at + 4) - sackBase) >>> 0}}`;
     }
-    return `sack${(declared & 7) === 0 ? text : ' invalid sack'}`;
+    return text;
   }
   if (kind in OPTION_NAMES) return optionName(kind);
   return `${optionName(kind)}${declared > 0 ? ` 0x${hex(data)}` : ''}`;
 }
 
 /**
- * The options area (`declared` bytes; `options` runs from its start to the end of the capture) in wire order
- * as tcpdump does, ending in:
- *   ']'                                   after the last option;
- *   '[bad opt]' (+ ']' if any came before) at an option that cannot be decoded — tcpdump then prints no
- *                                          more of the segment;
- *   ' [|tcp]' (+ '>' if any came before and   where the capture ends — likewise the end of the line.
- *             the cut is inside option data)
+ * The options area in wire order, as tcpdump lists it. `declared` is its length from the data offset;
+ * `options` runs from its start to the end of the capture (tcpdump reads a length octet wherever it
+ * lies and only then judges it). The text ends in
+ *   ']' after the last option, and `complete` is set; otherwise the line ends with the text:
+ *   '[bad opt]', plus ']' if options came before, at an option that cannot be decoded;
+ *   ' [|tcp]' where the capture ends, plus '>' if options came before and the cut is inside option data.
  */
 function formatOptions(
   options: Uint8Array,
@@ -254,7 +254,6 @@ export function formatTcp(
   line += `, win ${view.windowLen}`;
   if (flags & TCP_URG) line += `, urg ${view.urgentPointer}`;
   if (headerLength > TCP_HEADER_LEN) {
-    // tcpdump reads a length octet wherever it lies, even past the header, and only then judges it.
     const options = formatOptions(
       bytes.subarray(offset + TCP_HEADER_LEN, offset + available),
       headerLength - TCP_HEADER_LEN,
