@@ -156,6 +156,11 @@ export class StackCore {
   // ---- input ----------------------------------------------------------------------------------------
 
   ingress(now: Instant, ifaceIndex: number, packet: Uint8Array): void {
+    // A TUN device also carries the kernel's IPv6 chatter (router solicitations): unsupported, not malformed.
+    if (packet.length > 0 && packet[0]! >> 4 === 6) {
+      this.stats.drop('ipv6.unsupported');
+      return;
+    }
     const ip = this.ipRepr;
     const error = parseIpv4(packet, 0, packet.length, ip);
     if (error) {
