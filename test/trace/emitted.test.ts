@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodePcapHeader, encodePcapRecord, LinkType } from '../../src/link/pcap.ts';
-import { emittedPackets, malformedPackets } from './packets.ts';
+import { emittedPackets, malformedPackets, otherIcmpPackets } from './packets.ts';
 import {
   formatterLines,
   missingEnvironment,
@@ -99,9 +99,9 @@ describe('packets ustack emits, read by tshark and tcpdump', () => {
     expect(lines.map((l) => l.slice(16))).toEqual(emitted.map((e) => e.tcpdump));
   });
 
-  it('tcpdump prints the formatter lines for malformed packets', (ctx) => {
+  it('tcpdump prints the formatter lines for malformed packets and rarer ICMP', (ctx) => {
     if (missing) skipOrFail(ctx.skip, missing);
-    const malformed = malformedPackets();
+    const malformed = [...malformedPackets(), ...otherIcmpPackets()];
     const file = writeCapture(
       'malformed',
       malformed.map((m) => m.packet),

@@ -333,3 +333,71 @@ export function malformedPackets(): Array<{ packet: Uint8Array; tcpdump: string 
     },
   ];
 }
+
+/**
+ * ICMP messages ustack does not send but may receive or trace — types the codec keeps raw, and codes it
+ * does not define — with the lines tcpdump 4.99.3 prints for them (re-checked live by emitted.test.ts).
+ */
+export function otherIcmpPackets(): Array<{ packet: Uint8Array; tcpdump: string }> {
+  const c = '198.18.0.1';
+  const s = '198.18.0.2';
+  const quote = quoteForIcmpError(udpPacket(CLIENT, SERVER, 40000, 9, text('abc')));
+  const other = (type: number, code: number, rest: Uint8Array) =>
+    icmpPacket(SERVER, CLIENT, { kind: 'other', type, code, rest });
+  const withQuote = (head: number[]) => Uint8Array.from([...head, ...quote]);
+  const echo = icmpPacket(CLIENT, SERVER, {
+    kind: 'echo-request',
+    ident: 1,
+    seqNo: 1,
+    data: new Uint8Array(0),
+  });
+  const unreachable = icmpPacket(SERVER, CLIENT, {
+    kind: 'dest-unreachable',
+    code: 1,
+    nextHopMtu: 0,
+    quoted: quote,
+  });
+  const exceeded = icmpPacket(SERVER, CLIENT, { kind: 'time-exceeded', code: 0, quoted: quote });
+  return [
+    {
+      packet: other(5, 1, withQuote([198, 18, 0, 9])),
+      tcpdump: `IP ${s} > ${c}: ICMP redirect ${s} to host 198.18.0.9, length 36`,
+    },
+    {
+      packet: other(5, 7, withQuote([198, 18, 0, 9])),
+      tcpdump: `IP ${s} > ${c}: ICMP redirect-#7 ${s} to 198.18.0.9, length 36`,
+    },
+    {
+      packet: other(12, 0, withQuote([5, 0, 0, 0])),
+      tcpdump: `IP ${s} > ${c}: ICMP parameter problem - octet 5, length 36`,
+    },
+    {
+      packet: other(12, 2, withQuote([0, 0, 0, 0])),
+      tcpdump: `IP ${s} > ${c}: ICMP parameter problem - code 2, length 36`,
+    },
+    {
+      packet: other(4, 0, withQuote([0, 0, 0, 0])),
+      tcpdump: `IP ${s} > ${c}: ICMP source quench, length 36`,
+    },
+    {
+      packet: other(13, 0, Uint8Array.of(0, 7, 0, 8, ...new Uint8Array(12))),
+      tcpdump: `IP ${s} > ${c}: ICMP time stamp query id 7 seq 8, length 20`,
+    },
+    {
+      packet: other(18, 0, Uint8Array.of(0, 7, 0, 8, 255, 255, 255, 0)),
+      tcpdump: `IP ${s} > ${c}: ICMP address mask is 0xffffff00, length 12`,
+    },
+    {
+      packet: other(10, 0, new Uint8Array(4)),
+      tcpdump: `IP ${s} > ${c}: ICMP router solicitation, length 8`,
+    },
+    { packet: other(42, 0, new Uint8Array(4)), tcpdump: `IP ${s} > ${c}: ICMP type-#42, length 8` },
+    // Codes the codec refuses; the checksum is left stale, which tcpdump does not look at.
+    {
+      packet: patched(unreachable, 21, 20),
+      tcpdump: `IP ${s} > ${c}: ICMP ${s} unreachable - #20, length 36`,
+    },
+    { packet: patched(exceeded, 21, 5), tcpdump: `IP ${s} > ${c}: ICMP time exceeded-#5, length 36` },
+    { packet: patched(echo, 21, 5), tcpdump: `IP ${c} > ${s}: ICMP echo request, id 1, seq 1, length 8` },
+  ];
+}

@@ -7,7 +7,15 @@ import {
   RelativeSequenceNumbers,
   TcpdumpFormatter,
 } from '../../src/trace/tcpdump.ts';
-import { CLIENT, emittedPackets, malformedPackets, SERVER, tcpPacket, udpPacket } from './packets.ts';
+import {
+  CLIENT,
+  emittedPackets,
+  malformedPackets,
+  otherIcmpPackets,
+  SERVER,
+  tcpPacket,
+  udpPacket,
+} from './packets.ts';
 import { readCapture, splitLines } from './vector-check.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
@@ -40,6 +48,10 @@ describe('formatPacket', () => {
   it("names malformed packets in tcpdump's own words", () => {
     for (const { packet, tcpdump } of malformedPackets())
       expect(new TcpdumpFormatter().format(packet)).toBe(tcpdump);
+  });
+
+  it('prints the ICMP types and codes the codec keeps raw or refuses as tcpdump does', () => {
+    for (const { packet, tcpdump } of otherIcmpPackets()) expect(formatPacket(packet)).toBe(tcpdump);
   });
 
   it('prints absolute sequence numbers without per-flow state, as tcpdump -S', () => {
