@@ -3,7 +3,7 @@
 
 import { byteUnit, makeAxis, timeUnit } from './axis.ts';
 import type { CwndSeries } from './cwnd.ts';
-import { DEFAULT_SIZE, type GraphSize, type LegendEntry, PlotFrame } from './plot.ts';
+import { DEFAULT_SIZE, type GraphSize, LabelPlacer, type LegendEntry, PlotFrame } from './plot.ts';
 import { stepPoints } from './svg.ts';
 
 const CSS =
@@ -11,8 +11,8 @@ const CSS =
   'stroke-dasharray:6 4}.event{fill:#1f4e9c}.why{font-size:11px;fill:#333;paint-order:stroke;stroke:#fff;' +
   'stroke-width:3px}.rtx{stroke:#d62728;stroke-width:2}.rtx-label{font-size:10px;font-weight:bold;fill:#d62728}';
 
-/** More labels than this overlap; the dots keep their reasons as tooltips. */
-const MAX_WHY_LABELS = 12;
+/** Labels that find no free spot are left out; every dot keeps its reason as a tooltip. */
+const WHY_FONT_SIZE = 11;
 
 const LEGEND: LegendEntry[] = [
   { label: 'cwnd', className: 'cwnd', shape: 'line' },
@@ -79,12 +79,20 @@ export function renderCwnd(series: CwndSeries, size: GraphSize = DEFAULT_SIZE): 
   }
   const cwnd = series.points.map((p) => ({ t: p.t, y: p.cwnd }));
   svg.polyline(pixels(stepPoints(cwnd, duration)), 'cwnd');
-  const label = series.points.length <= MAX_WHY_LABELS;
+  const placer = new LabelPlacer(frame);
   for (const p of series.points) {
     const px = frame.x(p.t);
     const py = frame.y(p.cwnd);
     svg.circle(px, py, 3.5, 'event', `${p.cwnd} bytes: ${p.why}`);
-    if (label) svg.text(px + 6, py - 6, shortWhy(p.why), 'why');
+    const why = shortWhy(p.why);
+    const spot = placer.place(why, WHY_FONT_SIZE, [
+      { x: px + 6, y: py - 6, anchor: 'start' },
+      { x: px + 6, y: py + 16, anchor: 'start' },
+      { x: px - 6, y: py - 6, anchor: 'end' },
+      { x: px - 6, y: py + 16, anchor: 'end' },
+      { x: px + 6, y: py - 22, anchor: 'start' },
+    ]);
+    if (spot) svg.text(spot.x, spot.y, why, 'why', { 'text-anchor': spot.anchor });
   }
   for (const r of series.retransmits) {
     const rx = frame.x(r.t);

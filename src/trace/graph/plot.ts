@@ -125,3 +125,43 @@ export class PlotFrame {
     return this.svg.toString();
   }
 }
+
+export interface LabelSpot {
+  x: number;
+  y: number;
+  anchor: 'start' | 'end';
+}
+
+/**
+ * Places text labels so none overlaps another or leaves the plot: each label takes the first of its
+ * candidate spots that is free, or none. Widths are estimated from the character count (no font metrics
+ * without a renderer), generously enough for DejaVu Sans, the font rsvg-convert falls back to.
+ */
+export class LabelPlacer {
+  private readonly boxes: Array<[number, number, number, number]> = [];
+
+  constructor(private readonly frame: PlotFrame) {}
+
+  place(text: string, fontSize: number, candidates: readonly LabelSpot[]): LabelSpot | undefined {
+    const width = text.length * fontSize * 0.62;
+    for (const spot of candidates) {
+      const x0 = spot.anchor === 'start' ? spot.x : spot.x - width;
+      const box: [number, number, number, number] = [
+        x0,
+        spot.y - fontSize,
+        x0 + width,
+        spot.y + fontSize * 0.3,
+      ];
+      const inside =
+        box[0] >= this.frame.left &&
+        box[2] <= this.frame.right &&
+        box[1] >= this.frame.top &&
+        box[3] <= this.frame.bottom;
+      if (!inside || this.boxes.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]))
+        continue;
+      this.boxes.push(box);
+      return spot;
+    }
+    return undefined;
+  }
+}

@@ -5,7 +5,7 @@
 
 import { byteUnit, makeAxis, timeUnit } from './axis.ts';
 import { formatEndpoint } from './connections.ts';
-import { DEFAULT_SIZE, type GraphSize, type LegendEntry, PlotFrame } from './plot.ts';
+import { DEFAULT_SIZE, type GraphSize, LabelPlacer, type LegendEntry, PlotFrame } from './plot.ts';
 import { stepPoints } from './svg.ts';
 import type { DataBar, TimeSequence } from './time-sequence.ts';
 
@@ -19,10 +19,7 @@ const CSS =
   '.dup{fill:#ff7f0e}.dup3{fill:#ff7f0e;stroke:#7a3a00;stroke-width:1.2}' +
   '.mark{font-size:11px;font-weight:bold;fill:#333}.mark-dot{fill:#333}.mark-rtx{fill:#d62728}';
 
-/** Callouts naming what triggered a loss episode's first retransmission: a few teach, many clutter. */
-const MAX_CALLOUTS = 8;
-/** Bold 12 px DejaVu Sans averages about 7.2 px a character. */
-const CALLOUT_CHAR_WIDTH = 7.2;
+const CALLOUT_FONT_SIZE = 12;
 /** Beyond this many retransmissions an "R" beside each would only add noise: the colour says enough. */
 const MAX_RETRANSMIT_LABELS = 40;
 /** Half the width of the tick at each end of a segment bar, in pixels (tcptrace's arrowheads). */
@@ -71,19 +68,14 @@ function retransmitCause(segment: DataBar): string {
 }
 
 /**
- * Each retransmission in red, ringed, with an "R"; the first of each run of retransmissions (a loss
- * episode) also gets a callout saying what triggered it, while there are few enough to stay readable.
+ * Each retransmission in red, ringed, with an "R"; the first of each loss episode also gets a callout
+ * saying what triggered it, where one fits without covering another.
  */
 function drawRetransmissions(frame: PlotFrame, segments: readonly DataBar[]): void {
-  const retransmissions = segments.filter((s) => s.retransmit).length;
-  const labels = retransmissions <= MAX_RETRANSMIT_LABELS;
-  let episodes = 0;
-  let previousWasRetransmit = false;
-  for (const segment of segments) {
-    if (!segment.retransmit) {
-      previousWasRetransmit = false;
-      continue;
-    }
+  const retransmissions = segments.filter((s) => s.retransmit);
+  const labels = retransmissions.length <= MAX_RETRANSMIT_LABELS;
+  const placer = new LabelPlacer(frame);
+  for (const segment of retransmissions) {
     drawBar(frame, segment, 'rtx');
     const x = frame.x(segment.t);
     const top = frame.y(segment.end);
@@ -91,20 +83,25 @@ function drawRetransmissions(frame: PlotFrame, segments: readonly DataBar[]): vo
       frame.svg.circle(x, (top + frame.y(segment.start)) / 2, 7, 'rtx-ring');
       frame.svg.text(x + 6, top - 5, 'R', 'rtx-label');
     }
-    if (!previousWasRetransmit && episodes < MAX_CALLOUTS) {
-      episodes++;
-      const text = retransmitCause(segment);
-      // Left of the bar, where the hole's earlier history is; to the right when that would leave the plot.
-      const fitsLeft = x - CALLOUT_CHAR_WIDTH * text.length > frame.left;
-      frame.svg.text(fitsLeft ? x - 6 : x + 14, top - 18, text, 'callout', {
-        'text-anchor': fitsLeft ? 'end' : 'start',
-      });
-    }
-    previousWasRetransmit = true;
+    if (!segment.episodeStart) continue;
+    const text = retransmitCause(segment);
+    // Up and to the left of the hole, where its history is; else above, to the right, or not at all.
+    const spot = placer.place(text, CALLOUT_FONT_SIZE, [
+      { x: x - 8, y: top - 18, anchor: 'end' },
+      { x: x - 8, y: top - 36, anchor: 'end' },
+      { x: x + 14, y: top - 18, anchor: 'start' },
+      { x: x - 8, y: top - 54, anchor: 'end' },
+      { x: x + 14, y: top - 36, anchor: 'start' },
+    ]);
+    if (spot) frame.svg.text(spot.x, spot.y, text, 'callout', { 'text-anchor': spot.anchor });
   }
 }
 
-/** The extent of everything drawn, so the axes cover it all. */
+/**
+ * The extent of the values drawn, so the axes cover them. The window edge counts only up to a quarter
+ * above the rest: a receiver offering megabytes would otherwise squash the data into a flat line, and
+ * a window that far ahead does not limit the sender anyway (its line then leaves the top of the plot).
+ */
 function valueRange(graph: TimeSequence): [number, number] {
   let low = 0;
   let high = 1;
@@ -114,11 +111,11 @@ function valueRange(graph: TimeSequence): [number, number] {
   };
   for (const s of graph.segments) see(s.end);
   for (const p of graph.acks) see(p.y);
-  for (const p of graph.windowEdge) see(p.y);
   for (const s of graph.sacks) see(s.end);
   // A SYN sits at −1, just under the first data byte: not worth a tick below zero.
   for (const m of graph.marks) see(Math.max(m.y, 0));
-  return [low, high];
+  const windowHigh = graph.windowEdge.reduce((max, p) => Math.max(max, p.y), high);
+  return [low, Math.min(windowHigh, high + (high - low) / 4)];
 }
 
 export function renderTimeSequence(graph: TimeSequence, size: GraphSize = DEFAULT_SIZE): string {

@@ -23,6 +23,12 @@ export interface DataBar {
    * retransmission is a fast retransmit (RFC 5681 §3.2); none means a timeout (RFC 6298) or a probe.
    */
   dupAcksBefore: number;
+  /**
+   * The first retransmission of a loss episode. An episode lasts until the ACK passes everything sent
+   * when it began (RFC 6582 §3.2's "recover"), so the retransmissions a recovery makes after partial
+   * ACKs or SACK information (RFC 6675) belong to the episode that the first one opened.
+   */
+  episodeStart: boolean;
 }
 
 export interface Point {
@@ -129,11 +135,15 @@ export function buildTimeSequence(connection: TcpConnection, senderIsClient?: bo
   let lastWindow: number | undefined;
   let lastEdge: number | undefined;
   let duplicates = 0;
+  // The loss episode under way: the highest offset sent when its first retransmission went out.
+  let recover: number | undefined;
   for (const a of annotated) {
     const { packet } = a;
     const t = seconds(packet.at);
     const syn = (packet.flags & TCP_SYN) !== 0;
     if (a.fromClient === clientSends) {
+      const episodeStart = a.retransmit && packet.payloadLength > 0 && recover === undefined;
+      if (episodeStart) recover = sentUpTo;
       sentUpTo = Math.max(sentUpTo, a.end);
       const dataStart = syn ? a.start + 1 : a.start;
       if (packet.payloadLength > 0) {
@@ -143,6 +153,7 @@ export function buildTimeSequence(connection: TcpConnection, senderIsClient?: bo
           end: dataStart + packet.payloadLength,
           retransmit: a.retransmit,
           dupAcksBefore: duplicates,
+          episodeStart,
         });
       }
       if (syn) graph.marks.push({ t, y: a.start, kind: 'SYN', bySender: true, retransmit: a.retransmit });
@@ -182,6 +193,7 @@ export function buildTimeSequence(connection: TcpConnection, senderIsClient?: bo
       packet.window === lastWindow;
     if (duplicate) graph.dupAcks.push({ t, y: ack, count: ++duplicates });
     else if (lastAck === undefined || ack > lastAck) duplicates = 0;
+    if (recover !== undefined && ack >= recover) recover = undefined;
     if (lastAck === undefined || ack > lastAck) {
       graph.acks.push({ t, y: ack });
       lastAck = ack;
