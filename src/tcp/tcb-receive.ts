@@ -92,7 +92,6 @@ function handshakeAcked(tcb: Tcb, now: Instant, ack: number): void {
 // ------------------------------------------------------------------------------------ other states
 
 function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
-  const segLen = segmentLength(seg);
   // RFC 7323 §5.3 R1 (PAWS), before the sequence check: a TSval older than TS.Recent is an old duplicate.
   if (
     tcb.tsEnabled &&
@@ -107,7 +106,7 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
   }
 
   // First: the four acceptability cases of §3.10.7.4.
-  if (!sequenceAcceptable(tcb, seg.seqNumber, segLen)) {
+  if (!sequenceAcceptable(tcb, seg)) {
     if (seg.control === 'rst') {
       // RFC 5961 §3.2: an RST outside the window is silently discarded.
       tcb.drop('rst-out-of-window');
@@ -199,10 +198,16 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
 }
 
 /** §3.10.7.4 first, the four cases on RCV.WND and SEG.LEN. */
-function sequenceAcceptable(tcb: Tcb, seq: number, segLen: number): boolean {
+function sequenceAcceptable(tcb: Tcb, seg: TcpRepr): boolean {
+  const seq = seg.seqNumber;
+  const segLen = segmentLength(seg);
   const wnd = Math.max(0, seqDiff(tcb.rcvAdvRight, tcb.rcvNxt));
   if (segLen === 0) return wnd === 0 ? seq === tcb.rcvNxt : seqInWindow(seq, tcb.rcvNxt, wnd);
-  if (wnd === 0) return false;
+  if (wnd === 0) {
+    // "special allowance should be made to accept valid ACKs, URGs, and RSTs" with a zero window; like
+    // Linux we extend it to a bare FIN at RCV.NXT, so a reader that stopped reading still sees the close.
+    return seg.control === 'fin' && seg.payload.length === 0 && seq === tcb.rcvNxt;
+  }
   return seqInWindow(seq, tcb.rcvNxt, wnd) || seqInWindow(seqAdd(seq, segLen - 1), tcb.rcvNxt, wnd);
 }
 

@@ -444,7 +444,6 @@ export class Tcb {
   }
 
   info(now: Instant): TcpInfo {
-    this.now = Math.max(this.now, now);
     return {
       state: this.current,
       cwnd: this.cc.cwnd,
@@ -467,6 +466,7 @@ export class Tcb {
       sack: this.sackEnabled,
       sndWscale: this.sndWscale,
       rcvWscale: this.rcvWscale,
+      sinceLastReceive: Math.max(0, now - this.lastReceiveAt),
     };
   }
 

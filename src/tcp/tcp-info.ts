@@ -32,4 +32,6 @@ export interface TcpInfo {
   sack: boolean;
   sndWscale: number;
   rcvWscale: number;
+  /** Time since the last acceptable segment arrived (Linux tcpi_last_data_recv / last_ack_recv). */
+  sinceLastReceive: Duration;
 }

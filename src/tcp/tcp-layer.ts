@@ -127,7 +127,7 @@ export class TcpLayer {
   /** Emits every segment due at `now`. */
   poll(now: Instant, emit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void): void {
     this.lastNow = now;
-    for (const reply of this.replies.splice(0)) this.emitReply(now, reply, emit);
+    if (this.replies.length > 0) for (const reply of this.replies.splice(0)) this.emitReply(now, reply, emit);
     for (const tcb of this.all) {
       const at = tcb.pollAt();
       if (at === undefined || at > now) continue;

@@ -24,6 +24,17 @@ describe('receive window', () => {
     h.expect(undefined, { ackNumber: R + 4097, windowLen: 2100 });
   });
 
+  it('accepts a bare FIN at RCV.NXT even with the window closed', () => {
+    const h = new Harness();
+    const tcb = h.established({ recvBuffer: 1024 });
+    const s = tcb.sndNxt;
+    h.send({ seqNumber: R + 1, ackNumber: s, windowLen: 65535, payload: new Uint8Array(1024) });
+    h.expect(undefined, { windowLen: 0 });
+    h.send({ control: 'fin', seqNumber: R + 1025, ackNumber: s, windowLen: 65535 });
+    expect(tcb.state).toBe('CLOSE_WAIT');
+    h.expect(undefined, { ackNumber: R + 1026 });
+  });
+
   it('drops data beyond the advertised window and answers with an ACK', () => {
     const h = new Harness();
     const tcb = h.established({ recvBuffer: 2048 });

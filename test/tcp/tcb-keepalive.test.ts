@@ -48,6 +48,7 @@ describe('tcp-info', () => {
       retransmits: 0,
       sack: false,
       timestamps: false,
+      sinceLastReceive: 0,
     });
     // The handshake's sample was 0 µs: RTO sits at the 200 ms floor.
     expect(tcb.info(0)).toMatchObject({ srtt: 0, rto: millis(200) });
