@@ -1,6 +1,6 @@
 // The connection's timers as data (smoltcp's shape, no callbacks): one main deadline whose kind says what
-// expires, plus the delayed-ACK deadline, which can run alongside any of them. tcb.ts re-derives the main
-// timer after every event (rearm()), and fires what is due from poll().
+// expires, plus the delayed-ACK deadline, which can run alongside any of them. rearmTimers() re-derives the
+// main timer after every event; fireTimers() acts on what is due at the start of each poll().
 //
 // The main timers are mutually exclusive because their conditions are: retransmit while data (or a SYN or
 // FIN) is outstanding; persist while nothing is outstanding but the peer's window is zero; keepalive while
