@@ -10,7 +10,8 @@
 //
 //   npx tsx bench/tun-pps.ts [--runs 5] [--seconds 2] [--pin] [--sender packet|udp]
 //   --pin: this process on vCPU 0 and the flood sender on vCPU 1 (taskset), for steadier figures.
-// Prints the median of the runs, with the range.
+// Prints the median of the runs, with the range. Wall-clock rates depend on what else the 2 vCPUs are
+// doing; the per-CPU-second figures (packets over this process's user + system time) much less so.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -86,6 +87,14 @@ interface ReadResult {
   perWake: number;
   /** What the sender got into the kernel per second, over its whole run: the ceiling for `rate`. */
   offered: number;
+  /** Packets per second of this process's CPU time (user + system): what one free vCPU could take. */
+  perCpuSecond: number;
+}
+
+/** CPU seconds (user + system, all threads) this process has used. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 async function readRun(netns: string, link: TunLink, flood: string): Promise<ReadResult> {
@@ -101,14 +110,21 @@ async function readRun(netns: string, link: TunLink, flood: string): Promise<Rea
   const done = exited(sender);
   await sleep(WARM_UP_SECONDS * 1000);
   const start = process.hrtime.bigint();
+  const cpuStart = cpuSeconds();
   const first = link.counters();
   await sleep((seconds - 2 * WARM_UP_SECONDS) * 1000);
   const last = link.counters();
+  const cpu = cpuSeconds() - cpuStart;
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   const sent = Number(/sent (\d+)/.exec(await done)?.[1]);
   const packets = last['tun.rx.packets']! - first['tun.rx.packets']!;
   const wakes = last['tun.rx.batches']! - first['tun.rx.batches']!;
-  return { rate: packets / elapsed, perWake: packets / Math.max(wakes, 1), offered: sent / seconds };
+  return {
+    rate: packets / elapsed,
+    perWake: packets / Math.max(wakes, 1),
+    offered: sent / seconds,
+    perCpuSecond: packets / cpu,
+  };
 }
 
 interface WriteResult {
@@ -116,11 +132,14 @@ interface WriteResult {
   ours: number;
   /** ...and the device's RX count per second over the same time, as the kernel saw it. */
   kernel: number;
+  /** Packets written per second of this process's CPU time (the kernel's work runs in our write()). */
+  perCpuSecond: number;
 }
 
 async function writeRun(netns: string, link: TunLink, packets: Uint8Array[]): Promise<WriteResult> {
   const kernelBefore = await deviceRxPackets(netns, link.name);
   const sentBefore = link.counters()['tun.tx.packets']!;
+  const cpuStart = cpuSeconds();
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(seconds * 1e9));
   let now = start;
@@ -132,10 +151,11 @@ async function writeRun(netns: string, link: TunLink, packets: Uint8Array[]): Pr
     now = process.hrtime.bigint();
   }
   const elapsed = Number(now - start) / 1e9;
+  const cpu = cpuSeconds() - cpuStart;
   while (link.queueDepth > 0) await sleep(1);
   const ours = link.counters()['tun.tx.packets']! - sentBefore;
   const kernel = (await deviceRxPackets(netns, link.name)) - kernelBefore;
-  return { ours: ours / elapsed, kernel: kernel / elapsed };
+  return { ours: ours / elapsed, kernel: kernel / elapsed, perCpuSecond: ours / cpu };
 }
 
 async function main(): Promise<void> {
@@ -193,21 +213,34 @@ async function main(): Promise<void> {
       writes.push(write);
       console.log(
         `  run ${run + 1}: read ${mpps(read.rate)} of ${mpps(read.offered)} sent ` +
-          `(${read.perWake.toFixed(1)} per wake-up); ` +
-          `write ${mpps(write.ours)} (kernel counted ${mpps(write.kernel)})`,
+          `(${read.perWake.toFixed(1)} per wake-up, ${mpps(read.perCpuSecond)} per CPU-second); ` +
+          `write ${mpps(write.ours)}, kernel counted ${mpps(write.kernel)} ` +
+          `(${mpps(write.perCpuSecond)} per CPU-second)`,
       );
     }
     const perWake = median(reads.map((r) => r.perWake)).toFixed(1);
     console.log(
       `${summary(
-        'reads  (handed to onPackets)',
+        'reads, handed to onPackets ',
         reads.map((r) => r.rate),
       )}, ${perWake} per wake-up`,
     );
     console.log(
       summary(
-        'writes (kernel RX count)    ',
+        'reads per CPU-second       ',
+        reads.map((r) => r.perCpuSecond),
+      ),
+    );
+    console.log(
+      summary(
+        'writes, kernel RX count    ',
         writes.map((w) => w.kernel),
+      ),
+    );
+    console.log(
+      summary(
+        'writes per CPU-second      ',
+        writes.map((w) => w.perCpuSecond),
       ),
     );
     console.log(`handler saw ${handled} packets in all; link counters: ${JSON.stringify(link.counters())}`);
