@@ -1,6 +1,9 @@
 // Axis ticks a reader can take in at a glance: steps of 1, 2 or 5 times a power of ten, in a unit chosen
 // for the axis' range (µs/ms/s for time, bytes/KB/MB/GB for sequence numbers and windows; KB = 1000).
 
+/** How far a time axis runs past the last event (×), so what is drawn there is not cut by the frame. */
+export const RIGHT_MARGIN = 1.03;
+
 export interface Unit {
   /** How many axis values make one unit: 0.001 for milliseconds on a seconds axis, 1000 for KB. */
   size: number;

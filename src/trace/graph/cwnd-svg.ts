@@ -1,7 +1,7 @@
 // Draws a CwndSeries (cwnd.ts): cwnd and ssthresh as step lines over time (each holds until the next
 // event changes it), a dot per event saying why it changed, and the retransmissions along the bottom.
 
-import { byteUnit, makeAxis, timeUnit } from './axis.ts';
+import { byteUnit, makeAxis, RIGHT_MARGIN, timeUnit } from './axis.ts';
 import type { CwndSeries } from './cwnd.ts';
 import { DEFAULT_SIZE, type GraphSize, LabelPlacer, type LegendEntry, PlotFrame } from './plot.ts';
 import { stepPoints } from './svg.ts';
@@ -53,7 +53,8 @@ function ssthreshRuns(series: CwndSeries): Array<Array<{ t: number; y: number; u
 export function renderCwnd(series: CwndSeries, size: GraphSize = DEFAULT_SIZE): string {
   const high = series.points.reduce((m, p) => Math.max(m, p.cwnd, p.ssthresh ?? 0), 1);
   const duration = series.duration > 0 ? series.duration : 1e-6;
-  const x = makeAxis(0, duration, timeUnit(duration));
+  // A little room past the last event, so marks and labels there stay inside the plot.
+  const x = makeAxis(0, duration * RIGHT_MARGIN, timeUnit(duration));
   const y = makeAxis(0, high, byteUnit(high));
   const fast = series.retransmits.filter((r) => REASON_LETTER[r.reason] === 'F').length;
   const timeouts = series.retransmits.filter((r) => r.reason === 'rto').length;

@@ -3,7 +3,7 @@
 // the bars with the ACK line stuck below it and duplicate ACKs piling up on it, the fast retransmit as a red
 // bar back at the hole, and the recovery as the ACK line jumping up when the hole is filled.
 
-import { byteUnit, makeAxis, timeUnit } from './axis.ts';
+import { byteUnit, makeAxis, RIGHT_MARGIN, timeUnit } from './axis.ts';
 import { formatEndpoint } from './connections.ts';
 import { DEFAULT_SIZE, type GraphSize, LabelPlacer, type LegendEntry, PlotFrame } from './plot.ts';
 import { stepPoints } from './svg.ts';
@@ -20,6 +20,8 @@ const CSS =
   '.mark{font-size:11px;font-weight:bold;fill:#333}.mark-dot{fill:#333}.mark-rtx{fill:#d62728}';
 
 const CALLOUT_FONT_SIZE = 12;
+/** A window edge more than this many times the highest data or ACK is "far": see valueRange. */
+const FAR_WINDOW = 3;
 /** Beyond this many retransmissions an "R" beside each would only add noise: the colour says enough. */
 const MAX_RETRANSMIT_LABELS = 40;
 /** Half the width of the tick at each end of a segment bar, in pixels (tcptrace's arrowheads). */
@@ -98,9 +100,10 @@ function drawRetransmissions(frame: PlotFrame, segments: readonly DataBar[]): vo
 }
 
 /**
- * The extent of the values drawn, so the axes cover them. The window edge counts only up to a quarter
- * above the rest: a receiver offering megabytes would otherwise squash the data into a flat line, and
- * a window that far ahead does not limit the sender anyway (its line then leaves the top of the plot).
+ * The extent of the values drawn, so the axes cover them. A window edge far above everything else (a
+ * receiver offering megabytes for a transfer of kilobytes) would squash the data into a flat line and
+ * does not limit the sender anyway, so then the axis stops a quarter above the rest and the window line
+ * leaves through the top.
  */
 function valueRange(graph: TimeSequence): [number, number] {
   let low = 0;
@@ -115,13 +118,14 @@ function valueRange(graph: TimeSequence): [number, number] {
   // A SYN sits at −1, just under the first data byte: not worth a tick below zero.
   for (const m of graph.marks) see(Math.max(m.y, 0));
   const windowHigh = graph.windowEdge.reduce((max, p) => Math.max(max, p.y), high);
-  return [low, Math.min(windowHigh, high + (high - low) / 4)];
+  return [low, windowHigh <= FAR_WINDOW * high ? windowHigh : high + (high - low) / 4];
 }
 
 export function renderTimeSequence(graph: TimeSequence, size: GraphSize = DEFAULT_SIZE): string {
   const [low, high] = valueRange(graph);
   const duration = graph.duration > 0 ? graph.duration : 1e-6;
-  const x = makeAxis(0, duration, timeUnit(duration));
+  // A little room past the last event, so marks and labels there stay inside the plot.
+  const x = makeAxis(0, duration * RIGHT_MARGIN, timeUnit(duration));
   const y = makeAxis(low, high, byteUnit(high));
   const path = `${formatEndpoint(graph.sender)} → ${formatEndpoint(graph.receiver)}`;
   const frame = new PlotFrame({

@@ -19,7 +19,9 @@ describe('groupFlows', () => {
     expect(tcp[0]!.client).toEqual(CLIENT);
     expect(tcp[0]!.server).toEqual(SERVER);
     expect(tcp[0]!.packets).toHaveLength(LOSSY_TRANSFER.length);
-    expect(tcp[0]!.packets.map((p) => fromClient(tcp[0]!, p))).toEqual(LOSSY_TRANSFER.map((s) => s.fromClient));
+    expect(tcp[0]!.packets.map((p) => fromClient(tcp[0]!, p))).toEqual(
+      LOSSY_TRANSFER.map((s) => s.fromClient),
+    );
     expect(formatEndpoint(tcp[0]!.client)).toBe('198.18.0.1:40000');
   });
 
@@ -45,6 +47,9 @@ describe('groupFlows', () => {
     expect(groupFlows(packetsOf(synTwice)).tcp).toHaveLength(1);
     const reset: Scripted = { at: 10_200, fromClient: true, flags: 'R', seq: 1 };
     const afterReset = [...LOSSY_TRANSFER.slice(0, 3), reset, ...again];
-    expect(groupFlows(packetsOf(afterReset)).tcp.map((c) => c.packets.length)).toEqual([4, LOSSY_TRANSFER.length]);
+    expect(groupFlows(packetsOf(afterReset)).tcp.map((c) => c.packets.length)).toEqual([
+      4,
+      LOSSY_TRANSFER.length,
+    ]);
   });
 });

@@ -29,7 +29,9 @@ describe('decodeTransport', () => {
       window: 1000,
       payloadLength: 300,
     });
-    expect(packet?.protocol === 'tcp' && packet.options.sackRanges).toEqual([[SERVER_ISN + 10, SERVER_ISN + 20]]);
+    expect(packet?.protocol === 'tcp' && packet.options.sackRanges).toEqual([
+      [SERVER_ISN + 10, SERVER_ISN + 20],
+    ]);
   });
 
   it('takes the payload length from the IP header when the capture cut the packet (a snaplen)', () => {
@@ -42,7 +44,9 @@ describe('decodeTransport', () => {
 
   it('reads UDP, and leaves out ICMP, later fragments and non-IPv4', () => {
     const udp = new Uint8Array(20 + 8 + 4);
-    udp.set([0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2, 0x9c, 0x40, 0, 53, 0, 12]);
+    udp.set([
+      0x45, 0, 0, 32, 0, 0, 0, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2, 0x9c, 0x40, 0, 53, 0, 12,
+    ]);
     expect(decodeTransport(1, udp)).toEqual({
       protocol: 'udp',
       at: 1,

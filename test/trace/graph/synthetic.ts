@@ -1,8 +1,8 @@
 // Captures built in the test from scripted segments, emitted by ustack's own codecs (IPv4 header, TCP
 // segment, pcap records): a transfer whose every number is known, for geometry and golden-file tests.
 
-import { encodePcapHeader, encodePcapRecord } from '../../../src/link/pcap.ts';
 import { blankIpv4Repr, emitIpv4Header, ipv4HeaderLen } from '../../../src/ip/ipv4.ts';
+import { encodePcapHeader, encodePcapRecord } from '../../../src/link/pcap.ts';
 import { blankTcpRepr, emitTcp, TCP_PROTOCOL, tcpBufferLen } from '../../../src/tcp/segment.ts';
 
 export const CLIENT = { addr: 0xc6120001, port: 40000 }; // 198.18.0.1

@@ -87,7 +87,9 @@ describe('time-sequence graph of a scripted transfer (loss, dup ACKs, SACK, fast
     expect(reverse.segments).toEqual([]);
     // The client announced shift 0: its windows are in bytes as they stand.
     expect(reverse.windowScale).toBe(0);
-    const oneSided = LOSSY_TRANSFER.map((s): Scripted => (s.flags === 'S' ? { ...s, windowScale: undefined } : s));
+    const oneSided = LOSSY_TRANSFER.map(
+      (s): Scripted => (s.flags === 'S' ? { ...s, windowScale: undefined } : s),
+    );
     expect(buildTimeSequence(connectionOf(buildCapture(oneSided))).windowScale).toBe(0);
     const noSyns = LOSSY_TRANSFER.filter((s) => !s.flags.includes('S'));
     expect(buildTimeSequence(connectionOf(buildCapture(noSyns))).windowScale).toBeUndefined();
@@ -96,7 +98,13 @@ describe('time-sequence graph of a scripted transfer (loss, dup ACKs, SACK, fast
   it('marks an RST from the receiver at its last ACK', () => {
     const script = [...LOSSY_TRANSFER.slice(0, 7), { at: 25_000, fromClient: false, flags: 'R', seq: 1 }];
     const reset = buildTimeSequence(connectionOf(buildCapture(script)));
-    expect(reset.marks.at(-1)).toEqual({ t: 0.025, y: 2000, kind: 'RST', bySender: false, retransmit: false });
+    expect(reset.marks.at(-1)).toEqual({
+      t: 0.025,
+      y: 2000,
+      kind: 'RST',
+      bySender: false,
+      retransmit: false,
+    });
   });
 });
 
@@ -139,7 +147,12 @@ describe('time-sequence graph of a real lossy transfer (Linux sender, tbf bottle
   });
 
   it('marks the handshake and both FINs', () => {
-    expect(graph.marks.map((m) => `${m.kind}${m.bySender ? '>' : '<'}`)).toEqual(['SYN>', 'SYN<', 'FIN>', 'FIN<']);
+    expect(graph.marks.map((m) => `${m.kind}${m.bySender ? '>' : '<'}`)).toEqual([
+      'SYN>',
+      'SYN<',
+      'FIN>',
+      'FIN<',
+    ]);
     expect(connection.packets[0]!.flags & TCP_SYN).toBe(TCP_SYN);
   });
 });
