@@ -67,7 +67,8 @@ export function sockaddrValue(
 ): [number, number] | 'unspec' {
   if (expression.kind === 'ellipsis') return fallback;
   if (expression.kind === 'symbol' && expression.name === 'AF_UNSPEC') return 'unspec';
-  if (expression.kind !== 'struct') throw new ArgumentError(`expected a sockaddr, got ${printExpression(expression)}`);
+  if (expression.kind !== 'struct')
+    throw new ArgumentError(`expected a sockaddr, got ${printExpression(expression)}`);
   const port = field(expression.fields, 'sin_port');
   const addr = field(expression.fields, 'sin_addr');
   let address = fallback[0];
@@ -78,7 +79,8 @@ export function sockaddrValue(
 
 /** The total length of an iovec list `[{..., 100}, {..., 200}]`. */
 export function iovecLength(expression: Expression): number {
-  if (expression.kind !== 'array') throw new ArgumentError(`expected an iovec list, got ${printExpression(expression)}`);
+  if (expression.kind !== 'array')
+    throw new ArgumentError(`expected an iovec list, got ${printExpression(expression)}`);
   let total = 0;
   for (const item of expression.items) {
     if (item.kind !== 'struct') throw new ArgumentError(`expected {..., len}, got ${printExpression(item)}`);

@@ -5,7 +5,7 @@
 // script unsupported.
 
 import { splitCommandLines } from '../parser.ts';
-import { setSysctl, type Sysctls } from './linux-profile.ts';
+import { type Sysctls, setSysctl } from './linux-profile.ts';
 
 /** Applies a command's lines to `sysctls`; a string is the reason the script cannot run. */
 export function applyCommand(command: string, sysctls: Sysctls): string | undefined {

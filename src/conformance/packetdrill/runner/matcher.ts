@@ -22,7 +22,12 @@ export class TimestampLabels {
   private first: { label: number; live: number } | undefined;
 
   /** Records a matched outbound val; with a tick, also checks it against the first one's pace. */
-  record(label: number, live: number, tickUsecs: number | undefined, toleranceUsecs: number): string | undefined {
+  record(
+    label: number,
+    live: number,
+    tickUsecs: number | undefined,
+    toleranceUsecs: number,
+  ): string | undefined {
     if (this.first === undefined) this.first = { label, live };
     this.byLabel.set(label, live);
     if (tickUsecs === undefined) return undefined;
@@ -70,14 +75,19 @@ export function aggregate(pieces: readonly LiveSegment[]): LiveSegment {
  * Compares a live segment (or aggregate) with an outbound line; returns what differs, or undefined. The
  * stack's ISN is learned here from the first SYN it sends.
  */
-export function matchOutbound(expected: TcpPacketEvent, live: LiveSegment, ctx: MatchContext): string | undefined {
+export function matchOutbound(
+  expected: TcpPacketEvent,
+  live: LiveSegment,
+  ctx: MatchContext,
+): string | undefined {
   const { space } = ctx;
   if (space.localIss === undefined && live.flags & FLAG.SYN) space.localIss = u32(live.seq - expected.seq);
   const wantFlags = flagBits(expected.flags);
   if (wantFlags !== live.flags) return 'flags differ';
   if (u32(live.seq - (space.localIss ?? 0)) !== u32(expected.seq)) return 'sequence number differs';
   if (live.payload.length !== expected.length) return 'payload length differs';
-  if (wantFlags & FLAG.ACK && u32(live.ack - space.remoteIsn) !== u32(expected.ack ?? 0)) return 'ack differs';
+  if (wantFlags & FLAG.ACK && u32(live.ack - space.remoteIsn) !== u32(expected.ack ?? 0))
+    return 'ack differs';
   if (expected.window !== undefined && live.window !== expected.window) return 'window differs';
   if (expected.urgent !== undefined && live.urgent !== expected.urgent) return 'urgent pointer differs';
   if (expected.options !== 'any') {
@@ -88,7 +98,11 @@ export function matchOutbound(expected: TcpPacketEvent, live: LiveSegment, ctx: 
   return undefined;
 }
 
-function matchOptions(expected: readonly TcpOption[], live: LiveSegment, ctx: MatchContext): string | undefined {
+function matchOptions(
+  expected: readonly TcpOption[],
+  live: LiveSegment,
+  ctx: MatchContext,
+): string | undefined {
   if (live.optionsMalformed) return 'options are malformed';
   if (expected.length !== live.options.length) return 'options differ';
   for (let i = 0; i < expected.length; i++) {
@@ -121,7 +135,8 @@ function matchOptions(expected: readonly TcpOption[], live: LiveSegment, ctx: Ma
         break;
       }
       case 'other':
-        if (got.kind !== 'other' || got.words.join(' ') !== want.words.join(' ')) return `option ${want.name} differs`;
+        if (got.kind !== 'other' || got.words.join(' ') !== want.words.join(' '))
+          return `option ${want.name} differs`;
         break;
       default:
         break;
@@ -137,7 +152,10 @@ export function describeLive(live: LiveSegment, space: SeqSpace, localPort: numb
     if (option.kind !== 'sack') return option;
     return {
       kind: 'sack',
-      blocks: option.blocks.map((b) => ({ left: u32(b.left - space.remoteIsn), right: u32(b.right - space.remoteIsn) })),
+      blocks: option.blocks.map((b) => ({
+        left: u32(b.left - space.remoteIsn),
+        right: u32(b.right - space.remoteIsn),
+      })),
     };
   });
   return {

@@ -55,7 +55,13 @@ export function runScriptSource(source: string, file: string, options: RunOption
   const parsed = parseScript(source, { file });
   if (!parsed.ok) {
     const { error } = parsed;
-    return { status: 'fail', file, line: error.line, expected: 'a valid script', actual: formatScriptError(error) };
+    return {
+      status: 'fail',
+      file,
+      line: error.line,
+      expected: 'a valid script',
+      actual: formatScriptError(error),
+    };
   }
   return runScript(parsed.value, options);
 }
@@ -84,7 +90,8 @@ const KNOWN_OPTIONS = new Set([
 export function unsupportedFeature(script: Script): string | undefined {
   for (const option of script.options) {
     if (!KNOWN_OPTIONS.has(option.name)) return `unsupported option --${option.name}`;
-    if (option.name === 'ip_version' && option.value !== 'ipv4') return `unsupported --ip_version=${option.value}`;
+    if (option.name === 'ip_version' && option.value !== 'ipv4')
+      return `unsupported --ip_version=${option.value}`;
   }
   for (const event of script.events) {
     if (event.kind === 'code') return 'python code block';
@@ -300,7 +307,8 @@ class Interpreter {
 
   private capture(packet: Uint8Array): void {
     const segment = decodeOutbound(packet, this.now);
-    if (typeof segment === 'string') throw new Failure(0, 'only TCP segments', `${segment} at ${printSeconds(this.now)}`);
+    if (typeof segment === 'string')
+      throw new Failure(0, 'only TCP segments', `${segment} at ${printSeconds(this.now)}`);
     this.sent.push(segment);
   }
 
@@ -310,7 +318,11 @@ class Interpreter {
     const due = this.stack?.pollAt();
     if (due !== undefined && due - EPOCH > this.now) next = due - EPOCH;
     const deadline = this.blocked?.deadline;
-    if (deadline !== undefined && deadline - EPOCH > this.now && (next === undefined || deadline - EPOCH < next))
+    if (
+      deadline !== undefined &&
+      deadline - EPOCH > this.now &&
+      (next === undefined || deadline - EPOCH < next)
+    )
       next = deadline - EPOCH;
     return next;
   }
@@ -339,7 +351,8 @@ class Interpreter {
     const ports = event.ports ?? { src: this.flow.remotePort, dst: this.flow.localPort };
     const options = event.options === 'any' ? [] : event.options.map((o) => this.liveInboundOption(o));
     const optionBytes = encodeOptions(options);
-    if (typeof optionBytes === 'string') throw new Failure(event.line, printEvent(event), `unsupported ${optionBytes}`);
+    if (typeof optionBytes === 'string')
+      throw new Failure(event.line, printEvent(event), `unsupported ${optionBytes}`);
     const ecn = event.ip?.ecn;
     const tos = (event.ip?.tos ?? 0) | (ecn === 'ect0' ? 2 : ecn === 'ect1' ? 1 : ecn === 'ce' ? 3 : 0);
     const packet = buildInbound(
@@ -373,7 +386,8 @@ class Interpreter {
         kind: 'sack',
         blocks: option.blocks.map((b) => ({ left: (iss + b.left) >>> 0, right: (iss + b.right) >>> 0 })),
       };
-    if (option.kind === 'timestamp') return { kind: 'timestamp', val: option.val, ecr: this.labels.live(option.ecr) };
+    if (option.kind === 'timestamp')
+      return { kind: 'timestamp', val: option.val, ecr: this.labels.live(option.ecr) };
     return option;
   }
 
@@ -392,7 +406,8 @@ class Interpreter {
         const next = this.sent[0];
         const last = pieces[pieces.length - 1]!;
         if (next === undefined || next.srcPort !== last.srcPort || next.dstPort !== last.dstPort) break;
-        if (next.seq !== (last.seq + last.payload.length) >>> 0 || total + next.payload.length > event.length) break;
+        if (next.seq !== (last.seq + last.payload.length) >>> 0 || total + next.payload.length > event.length)
+          break;
         pieces.push(this.sent.shift()!);
         total += next.payload.length;
       }
@@ -403,7 +418,8 @@ class Interpreter {
       return printEvent({ ...line, time: { kind: 'absolute', usecs: live.at } });
     };
     const wrongPort =
-      event.ports === undefined && (live.srcPort !== this.flow.localPort || live.dstPort !== this.flow.remotePort);
+      event.ports === undefined &&
+      (live.srcPort !== this.flow.localPort || live.dstPort !== this.flow.remotePort);
     const why = wrongPort
       ? 'a packet of another connection'
       : matchOutbound(event, live, {
@@ -419,7 +435,11 @@ class Interpreter {
           ? printSeconds(start)
           : `${printSeconds(start)}~${printSeconds(end)}`
         : `${printSeconds(start)} or later`;
-      throw new Failure(event.line, expected, `${actual()} (expected at ${window} ±${printSeconds(tolerance)})`);
+      throw new Failure(
+        event.line,
+        expected,
+        `${actual()} (expected at ${window} ±${printSeconds(tolerance)})`,
+      );
     }
     this.settle(live.at);
   }
@@ -508,7 +528,10 @@ class Interpreter {
       );
   }
 
-  private resultMismatch(event: SyscallEvent, outcome: Extract<CallOutcome, { kind: 'returned' }>): string | undefined {
+  private resultMismatch(
+    event: SyscallEvent,
+    outcome: Extract<CallOutcome, { kind: 'returned' }>,
+  ): string | undefined {
     const expected = intValue(event.result);
     if (expected === undefined) return outcome.mismatch;
     // run_system_call.c end_syscall CHECK_FD: any fd will do, and the script's number labels it.

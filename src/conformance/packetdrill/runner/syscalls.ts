@@ -4,7 +4,7 @@
 // stack, and the call returns at the script time it becomes possible (NOTES.md §8.2, the `...` end time).
 // Option values follow Linux where scripts read them back (SO_SNDBUF stores twice the request, socket(7)).
 
-import { type ErrnoName, Errno, isErrno } from '../../../base/errno.ts';
+import { Errno, type ErrnoName, isErrno } from '../../../base/errno.ts';
 import { type Instant, seconds } from '../../../base/time.ts';
 import type { StackCore } from '../../../stack.ts';
 import type { TcpSocketOptions } from '../../../tcp/config.ts';
@@ -35,7 +35,12 @@ export interface SyscallEnv {
 }
 
 export type CallOutcome =
-  | { readonly kind: 'returned'; readonly value: number; readonly errno?: ErrnoName; readonly mismatch?: string }
+  | {
+      readonly kind: 'returned';
+      readonly value: number;
+      readonly errno?: ErrnoName;
+      readonly mismatch?: string;
+    }
   | { readonly kind: 'blocked'; readonly retry: () => CallOutcome; readonly deadline?: Instant };
 
 export const SUPPORTED_SYSCALLS: ReadonlySet<string> = new Set([
@@ -79,7 +84,16 @@ const F_SETFL = 4;
 const MSG_DONTWAIT = 0x40;
 /** Send flags that change nothing ustack can express: accepted, and the packets show the difference. */
 const SEND_FLAGS_IGNORED = 0x80 /* MSG_EOR */ | 0x4000 /* MSG_NOSIGNAL */ | 0x8000; /* MSG_MORE */
-const POLL = { IN: 0x1, OUT: 0x4, ERR: 0x8, HUP: 0x10, NVAL: 0x20, RDNORM: 0x40, WRNORM: 0x100, RDHUP: 0x2000 };
+const POLL = {
+  IN: 0x1,
+  OUT: 0x4,
+  ERR: 0x8,
+  HUP: 0x10,
+  NVAL: 0x20,
+  RDNORM: 0x40,
+  WRNORM: 0x100,
+  RDHUP: 0x2000,
+};
 /** Linux's floor for SO_SNDBUF / SO_RCVBUF after doubling (SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF). */
 const MIN_SNDBUF = 4608;
 const MIN_RCVBUF = 2304;
@@ -165,7 +179,8 @@ export class ScriptProcess {
 
   private socket(args: readonly Expression[]): CallOutcome {
     const type = requiredInt(args[1], 'type');
-    if (type !== symbolValue('SOCK_STREAM')) throw new ArgumentError('only SOCK_STREAM sockets are supported');
+    if (type !== symbolValue('SOCK_STREAM'))
+      throw new ArgumentError('only SOCK_STREAM sockets are supported');
     const fd = this.nextFd++;
     this.sockets.set(fd, { nonBlocking: false, options: {}, reuseAddr: false });
     return returned(fd);
@@ -223,10 +238,20 @@ export class ScriptProcess {
       const error = existing.takeError();
       return error ? failed(error) : failed('EISCONN');
     }
-    const remote = sockaddrValue(address ?? { kind: 'ellipsis' }, [this.env.remoteAddr, this.env.defaultPort]);
+    const remote = sockaddrValue(address ?? { kind: 'ellipsis' }, [
+      this.env.remoteAddr,
+      this.env.defaultPort,
+    ]);
     if (remote === 'unspec') throw new ArgumentError('connect(AF_UNSPEC) is not supported');
     const [localAddr, localPort] = entry.bound ?? [this.env.localAddr, 0];
-    const tcb = this.env.core.tcp.connect(this.env.now, localAddr, localPort, remote[0], remote[1], entry.options);
+    const tcb = this.env.core.tcp.connect(
+      this.env.now,
+      localAddr,
+      localPort,
+      remote[0],
+      remote[1],
+      entry.options,
+    );
     if (isErrno(tcb)) return failed(tcb.errno);
     entry.tcb = tcb;
     this.env.setFlow(tcb.localPort, remote[1]);
@@ -240,7 +265,12 @@ export class ScriptProcess {
     return wait();
   }
 
-  private read(entry: SocketEntry | undefined, buffer: Expression | undefined, length: number, flags: number) {
+  private read(
+    entry: SocketEntry | undefined,
+    buffer: Expression | undefined,
+    length: number,
+    flags: number,
+  ) {
     if (!entry) return failed('EBADF');
     if (flags & ~MSG_DONTWAIT) throw new ArgumentError(`unsupported recv flags 0x${flags.toString(16)}`);
     // The kernel faults when it copies into the user's buffer: NULL is EFAULT (syscall-invalid-buf-ptr).
@@ -257,7 +287,12 @@ export class ScriptProcess {
     return attempt();
   }
 
-  private write(entry: SocketEntry | undefined, buffer: Expression | undefined, length: number, flags: number) {
+  private write(
+    entry: SocketEntry | undefined,
+    buffer: Expression | undefined,
+    length: number,
+    flags: number,
+  ) {
     if (!entry) return failed('EBADF');
     if (flags & ~(MSG_DONTWAIT | SEND_FLAGS_IGNORED))
       throw new ArgumentError(`unsupported send flags 0x${flags.toString(16)}`);
@@ -437,9 +472,12 @@ export class ScriptProcess {
       const got = requests.map((r) => this.revents(r.fd) & (r.events | POLL.ERR | POLL.HUP | POLL.NVAL));
       const ready = got.filter((r) => r !== 0).length;
       if (ready === 0 && (deadline === undefined || this.env.now < deadline))
-        return deadline === undefined ? { kind: 'blocked', retry: attempt } : { kind: 'blocked', retry: attempt, deadline };
+        return deadline === undefined
+          ? { kind: 'blocked', retry: attempt }
+          : { kind: 'blocked', retry: attempt, deadline };
       const wrong = requests.findIndex((r, i) => r.revents !== undefined && r.revents !== got[i]);
-      const mismatch = wrong < 0 ? undefined : `revents 0x${got[wrong]!.toString(16)} for fd ${requests[wrong]!.fd}`;
+      const mismatch =
+        wrong < 0 ? undefined : `revents 0x${got[wrong]!.toString(16)} for fd ${requests[wrong]!.fd}`;
       return returned(ready, undefined, mismatch);
     };
     return attempt();
@@ -457,7 +495,8 @@ export class ScriptProcess {
     if (tcb.state === 'CLOSED') bits |= POLL.HUP;
     if (tcb.recvQueued > 0) bits |= POLL.IN | POLL.RDNORM;
     if (tcb.peerClosed) bits |= POLL.IN | POLL.RDNORM | POLL.RDHUP;
-    if (tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RECEIVED' && tcb.writable) bits |= POLL.OUT | POLL.WRNORM;
+    if (tcb.state !== 'SYN_SENT' && tcb.state !== 'SYN_RECEIVED' && tcb.writable)
+      bits |= POLL.OUT | POLL.WRNORM;
     return bits;
   }
 }

@@ -7,7 +7,14 @@
 import { readU16, readU32, writeU16 } from '../../../base/bytes.ts';
 import { checksum, pseudoHeaderSum } from '../../../base/checksum.ts';
 import { blankIpv4Repr, emitIpv4Header, IPV4_HEADER_LEN, parseIpv4 } from '../../../ip/ipv4.ts';
-import { blankTcpRepr, emitTcp, TCP_HEADER_LEN, TCP_PROTOCOL, tcpBufferLen, TcpView } from '../../../tcp/segment.ts';
+import {
+  blankTcpRepr,
+  emitTcp,
+  TCP_HEADER_LEN,
+  TCP_PROTOCOL,
+  TcpView,
+  tcpBufferLen,
+} from '../../../tcp/segment.ts';
 import type { TcpFlags, TcpOption } from '../ast.ts';
 
 /** Flag bits as in the TCP header's 12-bit flags field (RFC 9293 §3.1; AE is RFC 9768's bit 8). */
@@ -71,7 +78,8 @@ export function flagBits(flags: TcpFlags): number {
   if (flags.cwr) bits |= CWR;
   if (flags.ae) bits |= AE;
   // AccECN's ACE counter is the AE, CWR and ECE bits read as one 3-bit number (RFC 9768 §3.2.2).
-  if (flags.ace !== undefined) bits |= (flags.ace & 4 ? AE : 0) | (flags.ace & 2 ? CWR : 0) | (flags.ace & 1 ? ECE : 0);
+  if (flags.ace !== undefined)
+    bits |= (flags.ace & 4 ? AE : 0) | (flags.ace & 2 ? CWR : 0) | (flags.ace & 1 ? ECE : 0);
   return bits;
 }
 
@@ -209,7 +217,11 @@ export function decodeOutbound(packet: Uint8Array, at: number): LiveSegment | st
 }
 
 /** The options in [start, end) in wire order, EOL and its padding included as written (RFC 9293 §3.1). */
-function walkOptions(bytes: Uint8Array, start: number, end: number): { options: TcpOption[]; malformed: boolean } {
+function walkOptions(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): { options: TcpOption[]; malformed: boolean } {
   const options: TcpOption[] = [];
   let at = start;
   while (at < end) {
@@ -231,10 +243,12 @@ function decodeOption(bytes: Uint8Array, at: number, kind: number, length: numbe
   if (kind === 2 && length === 4) return { kind: 'mss', mss: readU16(bytes, at + 2) };
   if (kind === 3 && length === 3) return { kind: 'wscale', shift: bytes[at + 2]! };
   if (kind === 4 && length === 2) return { kind: 'sackOK' };
-  if (kind === 8 && length === 10) return { kind: 'timestamp', val: readU32(bytes, at + 2), ecr: readU32(bytes, at + 6) };
+  if (kind === 8 && length === 10)
+    return { kind: 'timestamp', val: readU32(bytes, at + 2), ecr: readU32(bytes, at + 6) };
   if (kind === 5 && (length - 2) % 8 === 0) {
     const blocks = [];
-    for (let p = at + 2; p < at + length; p += 8) blocks.push({ left: readU32(bytes, p), right: readU32(bytes, p + 4) });
+    for (let p = at + 2; p < at + length; p += 8)
+      blocks.push({ left: readU32(bytes, p), right: readU32(bytes, p + 4) });
     return { kind: 'sack', blocks };
   }
   const words = [];
