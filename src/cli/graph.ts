@@ -10,7 +10,7 @@ import { buildCwndSeries, connectionsByCwndEvents, parseTrace } from '../trace/g
 import { renderCwnd } from '../trace/graph/cwnd-svg.ts';
 import { DEFAULT_SIZE, type GraphSize } from '../trace/graph/plot.ts';
 import { annotateConnection } from '../trace/graph/sequence-space.ts';
-import { renderTimeSequence } from '../trace/graph/sequence-svg.ts';
+import { renderTimeSequence, type TimeSpan } from '../trace/graph/sequence-svg.ts';
 import { buildTimeSequence, dataSenderIsClient } from '../trace/graph/time-sequence.ts';
 import { captureFlows, formatFlowSummary, summarizeFlows } from '../trace/summary.ts';
 import { CliError, numberOption, parseCommandArgs } from './args.ts';
@@ -39,6 +39,8 @@ options:
                      with --cwnd alone, the connection id in the trace (default: the one with most events)
   --port P           the connection using port P (the one with most data, if several do)
   --reverse          graph the direction that carried less data (default: the one that carried more)
+  --from S, --to S   zoom: draw only this time range, in seconds since the connection's first packet
+                     (e.g. --from 0.015 --to 0.06 to watch one loss and its recovery)
   --width N          image width in pixels (default ${DEFAULT_SIZE.width})
   --height N         image height in pixels (default ${DEFAULT_SIZE.height})
   -h, --help         show this help`;
@@ -65,6 +67,18 @@ export function pickConnection(
       : connections.filter((c) => c.client.port === port || c.server.port === port);
   if (candidates.length === 0) return `no TCP connection uses port ${port} (see --list)`;
   return candidates.reduce((best, c) => (dataBytes(c) > dataBytes(best) ? c : best));
+}
+
+/** The --from/--to zoom, in seconds; undefined for the whole connection. */
+function timeSpan(from: string | undefined, to: string | undefined, duration: number): TimeSpan | undefined {
+  if (from === undefined && to === undefined) return undefined;
+  const span = {
+    from: numberOption('from', from, 0, 0, 1e6),
+    to: numberOption('to', to, duration, 0, 1e6),
+  };
+  if (span.to <= span.from)
+    throw new CliError(`--to (${span.to} s) must be later than --from (${span.from} s)`);
+  return span;
 }
 
 /** FILE.svg → FILE.png (or FILE.cwnd.svg beside it): the extension swapped, or added when there is none. */
@@ -139,6 +153,8 @@ export async function runGraph(argv: string[]): Promise<number> {
       conn: { type: 'string' },
       port: { type: 'string' },
       reverse: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       cwnd: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
@@ -185,7 +201,11 @@ export async function runGraph(argv: string[]): Promise<number> {
   const busier = dataSenderIsClient(annotateConnection(connection));
   const graph = buildTimeSequence(connection, values.reverse ? !busier : busier);
   const output = values.output ?? 'seq.svg';
-  let ok = await writeSvg(output, renderTimeSequence(graph, size), png);
+  let ok = await writeSvg(
+    output,
+    renderTimeSequence(graph, size, timeSpan(values.from, values.to, graph.duration)),
+    png,
+  );
   if (values.cwnd !== undefined) {
     // The trace's connection ids are the stack's own, unrelated to the capture's numbering.
     ok = (await graphCwnd(values.cwnd, siblingPath(output, '.cwnd.svg'), undefined, size, png)) && ok;

@@ -54,6 +54,24 @@ describe('ustack graph', () => {
     expect(stdout).toBe(`wrote ${path('seq.svg')}\n`);
   });
 
+  it('zooms with --from and --to (seconds)', async () => {
+    expect(
+      await runGraph([
+        fixture('graph/bulk-lossy.pcap'),
+        '--from',
+        '0.015',
+        '--to',
+        '0.06',
+        '-o',
+        path('z.svg'),
+      ]),
+    ).toBe(0);
+    const svg = readFileSync(path('z.svg'), 'utf8');
+    expect(svg).toContain('text-anchor="middle">15</text>');
+    expect(svg).toContain('text-anchor="middle">60</text>');
+    expect(svg).not.toContain('text-anchor="middle">0</text>');
+  });
+
   it('lists connections, and picks one by number or port', async () => {
     expect(await runGraph([fixture('tcp.pcap'), '--list'])).toBe(0);
     expect(stdout).toMatch(/^TCP #1 198\.18\.0\.1:40000 <> 198\.18\.0\.2:5555, /);
@@ -85,6 +103,10 @@ describe('ustack graph', () => {
     await expect(runGraph(['x.pcap', '--conn', '1', '--port', '2'])).rejects.toThrow(/--conn or --port/);
     await expect(runGraph(['x.pcap', '--port', 'http'])).rejects.toThrow(/--port must be a number/);
     await expect(runGraph(['x.pcap', '--width', '5'])).rejects.toThrow(/--width/);
+    const lossy = fixture('graph/bulk-lossy.pcap');
+    await expect(runGraph([lossy, '--from', '0.5', '--to', '0.1'])).rejects.toThrow(
+      /--to .* later than --from/,
+    );
     expect(await runGraph(['-h'])).toBe(0);
     expect(stdout).toContain('usage: ustack graph CAPTURE.pcap');
   });

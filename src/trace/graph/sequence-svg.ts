@@ -7,7 +7,7 @@ import { byteUnit, makeAxis, RIGHT_MARGIN, timeUnit } from './axis.ts';
 import { formatEndpoint } from './connections.ts';
 import { DEFAULT_SIZE, type GraphSize, LabelPlacer, type LegendEntry, PlotFrame } from './plot.ts';
 import { stepPoints } from './svg.ts';
-import type { DataBar, TimeSequence } from './time-sequence.ts';
+import type { DataBar, Point, TimeSequence } from './time-sequence.ts';
 
 const CSS =
   '.seg{stroke:#1f4e9c;stroke-width:1.6}.rtx{stroke:#d62728;stroke-width:2.2}' +
@@ -99,33 +99,59 @@ function drawRetransmissions(frame: PlotFrame, segments: readonly DataBar[]): vo
   }
 }
 
+/** A time range to draw, in seconds since the connection's first packet: a zoom. */
+export interface TimeSpan {
+  from: number;
+  to: number;
+}
+
+/** The points of a step line that show within a span: those inside and the one in force at its start. */
+function visibleSteps(points: readonly Point[], span: TimeSpan): Point[] {
+  const before = points.filter((p) => p.t < span.from).at(-1);
+  const inside = points.filter((p) => p.t >= span.from && p.t <= span.to);
+  return before === undefined ? inside : [before, ...inside];
+}
+
 /**
- * The extent of the values drawn, so the axes cover them. A window edge far above everything else (a
- * receiver offering megabytes for a transfer of kilobytes) would squash the data into a flat line and
- * does not limit the sender anyway, so then the axis stops a quarter above the rest and the window line
- * leaves through the top.
+ * The extent of the values drawn in the span, so the axes cover them; the whole graph starts at zero. A
+ * window edge far above everything else (a receiver offering megabytes for a transfer of kilobytes)
+ * would squash the data into a flat line and does not limit the sender anyway, so then the axis stops a
+ * quarter above the rest and the window line leaves through the top.
  */
-function valueRange(graph: TimeSequence): [number, number] {
-  let low = 0;
-  let high = 1;
+function valueRange(graph: TimeSequence, span: TimeSpan, whole: boolean): [number, number] {
+  let low = whole ? 0 : Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
   const see = (y: number): void => {
     low = Math.min(low, y);
     high = Math.max(high, y);
   };
-  for (const s of graph.segments) see(s.end);
-  for (const p of graph.acks) see(p.y);
-  for (const s of graph.sacks) see(s.end);
+  const shown = (t: number): boolean => t >= span.from && t <= span.to;
+  for (const s of graph.segments) {
+    if (!shown(s.t)) continue;
+    see(s.start);
+    see(s.end);
+  }
+  for (const p of visibleSteps(graph.acks, span)) see(p.y);
+  for (const s of graph.sacks) if (shown(s.t)) see(s.end);
   // A SYN sits at −1, just under the first data byte: not worth a tick below zero.
-  for (const m of graph.marks) see(Math.max(m.y, 0));
-  const windowHigh = graph.windowEdge.reduce((max, p) => Math.max(max, p.y), high);
-  return [low, windowHigh <= FAR_WINDOW * high ? windowHigh : high + (high - low) / 4];
+  for (const m of graph.marks) if (shown(m.t)) see(Math.max(m.y, 0));
+  if (high < low) return [0, 1];
+  if (high === low) high = low + 1;
+  const windowHigh = visibleSteps(graph.windowEdge, span).reduce((max, p) => Math.max(max, p.y), high);
+  return [low, windowHigh - low <= FAR_WINDOW * (high - low) ? windowHigh : high + (high - low) / 4];
 }
 
-export function renderTimeSequence(graph: TimeSequence, size: GraphSize = DEFAULT_SIZE): string {
-  const [low, high] = valueRange(graph);
+/** Draws the graph, or with `span` the part of it in that time range, its axes fitted to what shows. */
+export function renderTimeSequence(
+  graph: TimeSequence,
+  size: GraphSize = DEFAULT_SIZE,
+  span?: TimeSpan,
+): string {
   const duration = graph.duration > 0 ? graph.duration : 1e-6;
   // A little room past the last event, so marks and labels there stay inside the plot.
-  const x = makeAxis(0, duration * RIGHT_MARGIN, timeUnit(duration));
+  const shown = span ?? { from: 0, to: duration * RIGHT_MARGIN };
+  const [low, high] = valueRange(graph, shown, span === undefined);
+  const x = makeAxis(shown.from, shown.to, timeUnit(shown.to - shown.from));
   const y = makeAxis(low, high, byteUnit(high));
   const path = `${formatEndpoint(graph.sender)} → ${formatEndpoint(graph.receiver)}`;
   const frame = new PlotFrame({

@@ -61,6 +61,33 @@ describe('time-sequence SVG', () => {
     expect(Number(bar[4])).toBeCloseTo(top, 1);
   });
 
+  it('zooms to a time span, fitting both axes to what shows there', () => {
+    const zoomed = renderTimeSequence(tinyGraph(), undefined, { from: 0.03, to: 0.035 });
+    const ticks = [
+      ...zoomed.matchAll(/<text class="tick" x="[\d.]+" y="[\d.]+" text-anchor="(middle|end)">([^<]+)</g),
+    ];
+    const xTicks = ticks.filter((t) => t[1] === 'middle').map((t) => t[2]);
+    const yTicks = ticks.filter((t) => t[1] === 'end').map((t) => t[2]);
+    expect(xTicks).toEqual([
+      '30.0',
+      '30.5',
+      '31.0',
+      '31.5',
+      '32.0',
+      '32.5',
+      '33.0',
+      '33.5',
+      '34.0',
+      '34.5',
+      '35.0',
+    ]);
+    // From the ACK in force (2000) to the window edge (10000), in KB: the bytes below are out of view.
+    expect(yTicks[0]).toBe('2');
+    expect(yTicks.at(-1)).toBe('10');
+    // Bars outside the span are still written; the plot area's clip path hides them.
+    expect(count(zoomed, /<line class="seg"/)).toBe(6 * 3 + 1);
+  });
+
   it.skipIf(!hasRsvgConvert())('is an SVG rsvg-convert renders', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ustack-graph-'));
     try {
