@@ -60,7 +60,7 @@ export class PlotFrame {
     this.bottom = height - MARGIN.bottom;
     this.x = linearScale([spec.x.min, spec.x.max], [this.left, this.right]);
     this.y = linearScale([spec.y.min, spec.y.max], [this.bottom, this.top]);
-    this.svg = new SvgWriter(width, height, FRAME_CSS + spec.css);
+    this.svg = new SvgWriter(width, height, spec.title, FRAME_CSS + spec.css);
     this.drawHeading();
     this.drawGrid();
     this.svg.open('clipPath', { id: 'plot-area' });

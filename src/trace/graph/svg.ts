@@ -26,14 +26,17 @@ function attributes(attrs: Attributes): string {
 export class SvgWriter {
   private readonly parts: string[] = [];
 
+  /** `title` names the image for screen readers and browser tabs. */
   constructor(
     readonly width: number,
     readonly height: number,
+    title: string,
     css: string,
   ) {
     this.parts.push(
       `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
         `viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`,
+      `<title>${escapeXml(title)}</title>`,
       `<style>${css}</style>`,
       `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     );

@@ -11,9 +11,10 @@ describe('svg helpers', () => {
 
   it('escapes text and attribute values', () => {
     expect(escapeXml(`a<b & "c" 'd'>`)).toBe('a&#60;b &#38; &#34;c&#34; &#39;d&#39;&#62;');
-    const svg = new SvgWriter(10, 10, '');
+    const svg = new SvgWriter(10, 10, 'a & b', '');
     svg.text(1, 2, '<R>', 'x', { title: 'a"b' });
     expect(svg.toString()).toContain('<text class="x" x="1" y="2" title="a&#34;b">&#60;R&#62;</text>');
+    expect(svg.toString()).toContain('<title>a &#38; b</title>');
   });
 
   it('maps a domain onto a range, flipping when asked (SVG y grows downwards)', () => {
