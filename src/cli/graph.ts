@@ -28,8 +28,9 @@ retransmission is red and marked R, with a note saying what triggered it; the gr
 receiver's cumulative ACK, the amber one the right edge of its advertised window; purple bars are SACK
 blocks, orange dots duplicate ACKs. SYN, FIN and RST are labelled.
 
-With --cwnd, draws the congestion window and ssthresh over time from a '--trace=json' file (one TCP
-event per line). Given a capture as well, that graph goes to FILE.cwnd.svg beside FILE.svg.
+With --cwnd, draws the congestion window and ssthresh over time from what '--trace=json' wrote (its TCP
+events; packet and drop records are passed over). Given a capture as well, that graph goes to
+FILE.cwnd.svg beside FILE.svg.
 
 options:
   -o, --output FILE  the SVG to write (default seq.svg, or cwnd.svg for --cwnd alone)

@@ -1,7 +1,9 @@
-// The congestion window over time, from a `--trace=json` file: one TcpEvent (src/tcp/events.ts) as JSON
-// per line. 'cwnd' events give cwnd and ssthresh each time the sender changes them for a reason worth
-// telling (a loss, a timeout, the end of recovery); 'retransmit' events say when and why it resent.
-// A line that is not such an event is skipped and counted, with the first few named, never thrown at.
+// The congestion window over time, from a `--trace=json` file (src/trace/explain.ts writes it): one JSON
+// object per line, TCP events (src/tcp/events.ts) as {"type":"tcp", "at", "conn", "kind", ...} among
+// packet and drop records of other types, which are passed over. 'cwnd' events give cwnd and ssthresh
+// each time the sender changes them for a reason worth telling (a loss, a timeout, the end of recovery);
+// 'retransmit' events say when and why it resent. A line that is not JSON, or claims to be a TCP event
+// without an event's fields, is skipped and named with its line number, never thrown at.
 
 import { INITIAL_SSTHRESH } from '../../tcp/congestion/loss-based.ts';
 
@@ -65,6 +67,9 @@ export function parseTrace(text: string): ParsedTrace {
       problems.push({ line: i + 1, reason: 'trace.not-json' });
       continue;
     }
+    // Packet and drop records share the file; an object without a type is taken for a bare TcpEvent.
+    const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+    if (type !== undefined && type !== 'tcp') continue;
     if (!isEvent(value)) problems.push({ line: i + 1, reason: 'trace.not-an-event' });
     else if (value.kind === 'cwnd' && !Number.isFinite(value.cwnd)) {
       problems.push({ line: i + 1, reason: 'trace.bad-cwnd-event' });

@@ -3,17 +3,21 @@ import { INITIAL_SSTHRESH } from '../../../src/tcp/congestion/loss-based.ts';
 import { buildCwndSeries, connectionsByCwndEvents, parseTrace } from '../../../src/trace/graph/cwnd.ts';
 import { renderCwnd } from '../../../src/trace/graph/cwnd-svg.ts';
 
-// A trace as `--trace=json` writes it: one TcpEvent per line, `at` in microseconds. Connection 2 has a
-// fast retransmit, the end of its recovery and later a timeout; connection 5 one event.
+// A trace as `--trace=json` writes it (src/trace/explain.ts): one object per line, TCP events with type
+// "tcp" among packet and drop records, `at` in microseconds. Connection 2 has a fast retransmit, the end
+// of its recovery and later a timeout; connection 5 one event, written as a bare TcpEvent.
 const TRACE = [
-  '{"at":1000000,"conn":2,"kind":"state","from":"SYN-SENT","to":"ESTABLISHED","why":"SYN-ACK"}',
+  '{"at":999000,"type":"packet","iface":"tun0","dir":"out","packet":"IP 198.18.0.2.1 > 198.18.0.1.2: Flags [S]"}',
+  '{"type":"tcp","at":1000000,"conn":2,"kind":"state","from":"SYN-SENT","to":"ESTABLISHED","why":"SYN-ACK"}',
+  '{"at":1000500,"type":"drop","reason":"tcp.bad-checksum"}',
   `{"at":1050000,"conn":2,"kind":"retransmit","reason":"fast-retransmit","seq":1,"len":1448}`,
-  '{"at":1050000,"conn":2,"kind":"cwnd","cwnd":20272,"ssthresh":20272,"why":"3 duplicate ACKs → fast retransmit (RFC 5681 §3.2)"}',
+  '{"type":"tcp","at":1050000,"conn":2,"kind":"cwnd","cwnd":20272,"ssthresh":20272,"why":"3 duplicate ACKs → fast retransmit (RFC 5681 §3.2)"}',
   '{"at":1080000,"conn":2,"kind":"cwnd","cwnd":14480,"ssthresh":20272,"why":"full ACK ends recovery (RFC 6582 §3.2)"}',
   '{"at":1100000,"conn":5,"kind":"cwnd","cwnd":2896,"ssthresh":null,"why":"x"}',
   'not json',
   '{"at":1200000,"conn":2,"kind":"cwnd","cwnd":"lots","ssthresh":1,"why":"?"}',
   '{"hello":"world"}',
+  '{"type":"tcp","conn":2,"kind":"cwnd"}',
   `{"at":1300000,"conn":2,"kind":"rto","rto":400000,"backoff":1}`,
   `{"at":1300000,"conn":2,"kind":"retransmit","reason":"rto","seq":30000,"len":1448}`,
   '{"at":1300000,"conn":2,"kind":"cwnd","cwnd":1448,"ssthresh":7240,"why":"retransmission timeout (RFC 5681 §3.1)"}',
@@ -23,12 +27,13 @@ const TRACE = [
 describe('cwnd trace', () => {
   const trace = parseTrace(TRACE);
 
-  it('keeps the events and names each line it skips, with its number', () => {
+  it('keeps the TCP events, passes over packets and drops, and names each bad line with its number', () => {
     expect(trace.events).toHaveLength(8);
     expect(trace.problems).toEqual([
-      { line: 6, reason: 'trace.not-json' },
-      { line: 7, reason: 'trace.bad-cwnd-event' },
-      { line: 8, reason: 'trace.not-an-event' },
+      { line: 8, reason: 'trace.not-json' },
+      { line: 9, reason: 'trace.bad-cwnd-event' },
+      { line: 10, reason: 'trace.not-an-event' },
+      { line: 11, reason: 'trace.not-an-event' },
     ]);
   });
 
