@@ -14,7 +14,7 @@ import { blankTcpRepr, parseTcp } from '../../../src/tcp/segment.ts';
 const REMOTE = 0xc0000201; // 192.0.2.1
 const LOCAL = 0xc0a80001; // 192.168.0.1
 
-function segment(options: readonly TcpOption[], flags = FLAG.SYN): InboundSegment {
+function segment(options: readonly TcpOption[], flags: number = FLAG.SYN): InboundSegment {
   return {
     srcAddr: REMOTE,
     dstAddr: LOCAL,
