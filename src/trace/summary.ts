@@ -7,6 +7,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../tcp/segment.ts';
 import {
   type Flows,
   formatEndpoint,
+  fromClient,
   groupFlows,
   type TcpConnection,
   type UdpFlow,
@@ -69,14 +70,14 @@ function connectionEnd(connection: TcpConnection): ConnectionEnd {
   let serverFin = false;
   let serverAnswered = false;
   for (const packet of connection.packets) {
-    const fromClient = packet.srcPort === connection.client.port && packet.srcAddr === connection.client.addr;
+    const outbound = fromClient(connection, packet);
     if (packet.flags & TCP_RST) {
-      if (!fromClient && !serverAnswered) return 'refused';
-      return fromClient ? 'reset by client' : 'reset by server';
+      if (!outbound && !serverAnswered) return 'refused';
+      return outbound ? 'reset by client' : 'reset by server';
     }
-    if (!fromClient) serverAnswered = true;
+    if (!outbound) serverAnswered = true;
     if (packet.flags & TCP_FIN) {
-      if (fromClient) clientFin = true;
+      if (outbound) clientFin = true;
       else serverFin = true;
     }
   }
