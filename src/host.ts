@@ -6,7 +6,7 @@ import { type ErrnoResult, fail } from './base/errno.ts';
 import { nextBelow, type Rng, SeededRng } from './base/rng.ts';
 import { Driver } from './driver.ts';
 import { formatIpv4Address, parseCidr } from './ip/address.ts';
-import { type FaultConfig, withFaults } from './link/fault.ts';
+import { type FaultConfig, type FaultObserver, withFaults } from './link/fault.ts';
 import type { Link } from './link/link.ts';
 import { createMemoryPair } from './link/memory-pair.ts';
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './socket/constants.ts';
@@ -37,6 +37,8 @@ export interface MemoryPairOptions {
   seed?: number;
   /** Impairments applied to what each side sends. */
   faults?: Partial<FaultConfig>;
+  /** Told of each impairment, with the side whose packet it hit. */
+  faultObserver?: (side: 0 | 1, fault: Parameters<FaultObserver>[0], packet: Uint8Array) => void;
   tcp?: Partial<TcpConfig>;
   /** Wraps each side's link (e.g. a pcap recorder or a tracer) before the stack sees it. */
   wrapLink?: (link: Link, side: 0 | 1) => Link;
@@ -102,8 +104,15 @@ export class Stack implements SocketHost {
     const [addrA, addrB] = options.addresses ?? ['198.18.0.1/24', '198.18.0.2/24'];
     const seed = options.seed;
     const prepare = (link: Link, side: 0 | 1): Link => {
+      const observer = options.faultObserver;
+      const rng = new SeededRng((seed ?? Date.now()) + 101 * (side + 1));
       const faulty = options.faults
-        ? withFaults(link, options.faults, new SeededRng((seed ?? Date.now()) + 101 * (side + 1)))
+        ? withFaults(
+            link,
+            options.faults,
+            rng,
+            observer && ((fault, packet) => observer(side, fault, packet)),
+          )
         : link;
       return options.wrapLink ? options.wrapLink(faulty, side) : faulty;
     };

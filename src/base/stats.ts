@@ -3,6 +3,8 @@
 
 export class Stats {
   private readonly counters = new Map<string, number>();
+  /** Told of every drop as it happens (the explaining tracer prints them beside the packets). */
+  onDrop: ((reason: string) => void) | undefined;
 
   add(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
@@ -12,6 +14,7 @@ export class Stats {
   drop(reason: string): void {
     this.add('drop');
     this.add(`drop.${reason}`);
+    this.onDrop?.(reason);
   }
 
   get(name: string): number {

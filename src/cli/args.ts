@@ -7,8 +7,12 @@ export class CliError extends Error {}
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+  // `--trace=explain` / `--trace=json` choose the trace format while plain `--trace` stays a flag.
+  const args = argv.flatMap((arg) =>
+    arg.startsWith('--trace=') ? ['--trace', '--trace-format', arg.slice(8)] : [arg],
+  );
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
     throw new CliError((error as Error).message);
   }

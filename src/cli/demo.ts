@@ -7,11 +7,12 @@ import type { Link } from '../link/link.ts';
 import { PcapFileWriter } from '../link/pcap-link.ts';
 import { AF_INET, SOCK_STREAM } from '../socket/constants.ts';
 import type { TcpEvent } from '../tcp/events.ts';
+import { describeEvent } from '../trace/explain.ts';
 import { TcpdumpFormatter } from '../trace/tcpdump.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { style } from './style.ts';
 
-const HELP = `usage: ustack demo [--loss PERCENT] [--seed N] [--bytes N] [--pcap FILE] [--mtu N]
+const HELP = `usage: ustack demo [--loss PERCENT] [--seed N] [--bytes N] [--pcap FILE] [--mtu N] [--explain]
 
 Runs two ustack instances joined by an in-memory link (no root, no devices): an echo server at
 198.18.0.2 port 7 and a client at 198.18.0.1 that connects, sends a message, reads the echo and closes.
@@ -23,6 +24,7 @@ options:
   --bytes N       size of the message to echo (default 2000; try 200000 to watch the window open)
   --pcap FILE     capture file to write (default demo.pcap; '' for none)
   --mtu N         link MTU (default 1500)
+  --explain       say why each packet was sent and what each end did with it (timers, cwnd, dup ACKs)
   -h, --help      show this help`;
 
 const PHASES = {
@@ -39,6 +41,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     bytes: { type: 'string' },
     pcap: { type: 'string' },
     mtu: { type: 'string' },
+    explain: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -66,37 +69,38 @@ export async function runDemo(argv: string[]): Promise<number> {
     const who = fromClient ? style.client('client → server') : style.server('server → client');
     out(`${style.dim(elapsed())}  ${who}  ${detail}`);
   };
-  const tap = (link: Link, side: 0 | 1): Link => {
-    if (side === 1) return link;
-    return {
-      mtu: link.mtu,
-      caps: link.caps,
-      send(packet) {
-        printPacket(packet, true);
-        link.send(packet);
-      },
-      flush: () => link.flush(),
-      onPackets(handler) {
-        link.onPackets((packets) => {
-          for (const packet of packets) printPacket(packet, false);
-          handler(packets);
-        });
-      },
-      close: () => link.close(),
-    };
+  // Every packet is printed once, when it is sent (before the link may lose it), so a lost packet
+  // shows with its mark and the retransmission that repairs it follows later.
+  const tap = (link: Link, side: 0 | 1): Link => ({
+    mtu: link.mtu,
+    caps: link.caps,
+    send(packet) {
+      printPacket(packet, side === 0);
+      link.send(packet);
+    },
+    flush: () => link.flush(),
+    onPackets: (handler) => link.onPackets(handler),
+    close: () => link.close(),
+  });
+  const onFault = (_side: 0 | 1, fault: string): void => {
+    out(`${' '.repeat(12)}${style.bad(`✗ ${fault} on the link`)}`);
   };
   const onTrace = (event: TcpEvent, side: 0 | 1): void => {
-    if (event.kind !== 'state') return;
     const who = side === 0 ? style.client('client') : style.server('server');
-    out(
-      `${style.dim(elapsed())}  ${who} ${style.state(`${event.from} → ${event.to}`)}  ${style.dim(event.why)}`,
-    );
+    if (event.kind === 'state') {
+      out(
+        `${style.dim(elapsed())}  ${who} ${style.state(`${event.from} → ${event.to}`)}  ${style.dim(event.why)}`,
+      );
+    } else if (values.explain) {
+      out(`${' '.repeat(12)}${style.dim(`↳ ${side === 0 ? 'client' : 'server'}: ${describeEvent(event)}`)}`);
+    }
   };
 
   const [clientStack, serverStack] = await Stack.memoryPair({
     seed,
     mtu,
     faults: loss > 0 ? { loss } : undefined,
+    faultObserver: onFault,
     wrapLink: tap,
     trace: onTrace,
     // A short TIME_WAIT keeps the demo brief; the default is Linux's 60 s.

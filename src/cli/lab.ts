@@ -4,7 +4,8 @@
 import { Stack } from '../host.ts';
 import type { Link } from '../link/link.ts';
 import { withPcap } from '../link/pcap-link.ts';
-import { withTracer } from '../link/tracer.ts';
+import { TraceWriter } from '../trace/explain.ts';
+import { formatCounters, formatSocketTable } from '../trace/ss.ts';
 import { CliError, numberOption } from './args.ts';
 
 export const LAB_OPTIONS = {
@@ -16,6 +17,7 @@ export const LAB_OPTIONS = {
   raw: { type: 'string' },
   pcap: { type: 'string' },
   trace: { type: 'boolean' },
+  'trace-format': { type: 'string' },
   stats: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -28,7 +30,10 @@ export const LAB_HELP = `common options:
   --netns NAME        create the device inside this network namespace (ip netns add NAME first)
   --pcap FILE         write every packet to a pcap file
   --trace             print one tcpdump-style line per packet on stderr
-  --stats             print the stack's counters at exit
+  --trace=explain     ... with why each packet was sent or what it did (state changes, timers, cwnd, drops)
+  --trace=json        one JSON object per packet and per TCP event (for tools: ustack graph --cwnd)
+  --stats             print the socket table (as ss -ti) and the counters (as netstat -s) at exit;
+                      kill -USR1 <pid> prints the socket table at any time
   -h, --help          show this help
 Needs root (CAP_NET_ADMIN) and /dev/net/tun.`;
 
@@ -41,6 +46,7 @@ export interface LabValues {
   raw?: string;
   pcap?: string;
   trace?: boolean;
+  'trace-format'?: string;
   stats?: boolean;
 }
 
@@ -51,34 +57,47 @@ export async function openLabStack(values: LabValues): Promise<Stack> {
     throw new CliError('--raw (the raw-socket link) is not available yet; use the TUN device (the default)');
   }
   const mtu = values.mtu === undefined ? undefined : numberOption('mtu', values.mtu, 1500, 68, 65535);
+  const tracer = traceWriter(values);
   const wrap = (link: Link): Link => {
     let out = link;
     if (values.pcap) out = withPcap(out, values.pcap, wallClock);
-    if (values.trace)
-      out = withTracer(out, (line) => process.stderr.write(`${line}\n`), wallClock, values.tun ?? 'ustack0');
+    if (tracer) out = tracer.wrapLink(out, values.tun ?? 'ustack0');
     return out;
   };
+  let stack: Stack;
   try {
-    return await Stack.tun({
+    stack = await Stack.tun({
       name: values.tun ?? 'ustack0',
       addr: values.addr ?? '198.18.0.2/24',
       hostAddr: values['host-addr'] ?? '198.18.0.1/24',
       mtu,
       netns: values.netns,
       wrapLink: wrap,
+      trace: tracer && ((event) => tracer.tcpEvent(event)),
     });
   } catch (error) {
     throw new CliError((error as Error).message);
   }
+  if (tracer) stack.core.stats.onDrop = (reason) => tracer.drop(reason);
+  process.on('SIGUSR1', () => process.stderr.write(`${formatSocketTable(stack.core, stack.now())}\n`));
+  return stack;
+}
+
+function traceWriter(values: LabValues): TraceWriter | undefined {
+  const format = values['trace-format'];
+  if (!values.trace && format === undefined) return undefined;
+  const mode = format ?? 'lines';
+  if (mode !== 'lines' && mode !== 'explain' && mode !== 'json') {
+    throw new CliError(`--trace takes no value, =explain or =json, got '${mode}'`);
+  }
+  return new TraceWriter(mode, (line) => process.stderr.write(`${line}\n`), wallClock);
 }
 
 /** Prints counters if asked, then closes the stack (the TUN device disappears with its fd). */
 export async function closeLabStack(stack: Stack, values: LabValues): Promise<void> {
   if (values.stats) {
-    const counters = stack.core.stats.snapshot();
-    process.stderr.write('counters:\n');
-    for (const [name, value] of Object.entries(counters))
-      process.stderr.write(`  ${name.padEnd(32)} ${value}\n`);
+    const table = formatSocketTable(stack.core, stack.now());
+    process.stderr.write(`${table}\n\n${formatCounters(stack.core.stats.snapshot())}\n`);
   }
   await stack.close();
 }

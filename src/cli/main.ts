@@ -3,9 +3,11 @@
 import { CliError } from './args.ts';
 import { runDemo } from './demo.ts';
 import { runGet } from './get.ts';
+import { runGraph } from './graph.ts';
 import { runNc } from './nc.ts';
 import { runPing } from './ping.ts';
 import { runServe } from './serve.ts';
+import { runTrace } from './trace.ts';
 
 interface Command {
   summary: string;
@@ -21,6 +23,11 @@ const COMMANDS: Record<string, Command> = {
   nc: { summary: 'netcat over ustack (TCP or UDP, connect or listen)', run: runNc },
   ping: { summary: 'ICMP echo from the stack, as ping(8)', run: runPing },
   get: { summary: 'HTTP GET by node:http over ustack', run: runGet },
+  trace: { summary: 'print a pcap as tcpdump -nn does, then a per-connection summary', run: runTrace },
+  graph: {
+    summary: 'time-sequence graph (SVG/PNG) of a TCP connection; cwnd from --trace=json',
+    run: runGraph,
+  },
 };
 
 function usage(): string {

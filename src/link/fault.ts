@@ -44,6 +44,12 @@ export interface FaultCounters {
   queueDrops: number;
 }
 
+/** Told of each impairment as it happens (the demo marks lost packets under their lines). */
+export type FaultObserver = (
+  fault: 'lost' | 'duplicated' | 'reordered' | 'corrupted' | 'queue-drop',
+  packet: Uint8Array,
+) => void;
+
 class Impairment {
   readonly counters: FaultCounters = { dropped: 0, duplicated: 0, reordered: 0, corrupted: 0, queueDrops: 0 };
   private held: Uint8Array | undefined;
@@ -55,12 +61,14 @@ class Impairment {
     private readonly config: FaultConfig,
     private readonly rng: Rng,
     private readonly deliver: (packet: Uint8Array) => void,
+    private readonly observe: FaultObserver | undefined,
   ) {}
 
   push(packet: Uint8Array): void {
     const { loss, duplicate, reorder, corrupt } = this.config;
     if (loss > 0 && nextFloat(this.rng) < loss) {
       this.counters.dropped++;
+      this.observe?.('lost', packet);
       return;
     }
     let out = packet;
@@ -68,13 +76,18 @@ class Impairment {
       out = packet.slice();
       out[Math.floor(nextFloat(this.rng) * out.length)]! ^= 1 << Math.floor(nextFloat(this.rng) * 8);
       this.counters.corrupted++;
+      this.observe?.('corrupted', packet);
     }
     const copies = duplicate > 0 && nextFloat(this.rng) < duplicate ? 2 : 1;
-    if (copies === 2) this.counters.duplicated++;
+    if (copies === 2) {
+      this.counters.duplicated++;
+      this.observe?.('duplicated', packet);
+    }
     for (let i = 0; i < copies; i++) {
       if (reorder > 0 && this.held === undefined && nextFloat(this.rng) < reorder) {
         this.held = out;
         this.counters.reordered++;
+        this.observe?.('reordered', packet);
         continue;
       }
       this.schedule(out);
@@ -105,6 +118,7 @@ class Impairment {
     if (rateBytesPerSecond > 0) {
       if (this.queuedBytes + packet.length > queueBytes) {
         this.counters.queueDrops++;
+        this.observe?.('queue-drop', packet);
         return;
       }
       const now = performance.now();
@@ -131,14 +145,22 @@ export interface FaultyLink extends Link {
   readonly inboundFaults: FaultCounters | undefined;
 }
 
-export function withFaults(link: Link, config: Partial<FaultConfig>, rng: Rng): FaultyLink {
+export function withFaults(
+  link: Link,
+  config: Partial<FaultConfig>,
+  rng: Rng,
+  observe?: FaultObserver,
+): FaultyLink {
   const full = { ...NO_FAULTS, ...config };
-  const outbound = new Impairment(full, rng, (packet) => {
+  const sendNow = (packet: Uint8Array): void => {
     link.send(packet);
     link.flush();
-  });
+  };
+  const outbound = new Impairment(full, rng, sendNow, observe);
   let handler: PacketsHandler | undefined;
-  const inbound = full.inbound ? new Impairment(full, rng, (packet) => handler?.([packet])) : undefined;
+  const inbound = full.inbound
+    ? new Impairment(full, rng, (packet) => handler?.([packet]), observe)
+    : undefined;
   return {
     mtu: link.mtu,
     caps: link.caps,
