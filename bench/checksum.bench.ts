@@ -30,7 +30,8 @@ bench
 await bench.run();
 
 for (const task of bench.tasks) {
-  const meanMs = task.result?.latency?.mean ?? Number.NaN;
+  const result = task.result;
+  const meanMs = result.state === 'completed' ? result.latency.mean : Number.NaN;
   const nsPerOp = (meanMs * 1e6) / BATCH;
   const bytes = task.name.includes('1460') ? 1460 : 20;
   const mbPerSecond = (bytes / nsPerOp) * 1000;
