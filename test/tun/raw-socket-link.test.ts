@@ -140,7 +140,7 @@ describe.skipIf(unavailable !== undefined)('raw-socket link between two lab name
     return (await lab.nft(['list', 'tables'])).trim();
   }
 
-  it('echoes 1 MiB byte-exact to a kernel client while the guard drops the kernel RSTs', async () => {
+  it('echoes 1 MiB byte-exact to a kernel client; the guard drops the kernel answers, not ustack refusals', async () => {
     const lab = await openLab();
     const stack = await startEchoStack(lab);
     expect(await tables(lab)).toBe(`table ip ${stack.table}`);
@@ -158,7 +158,13 @@ describe.skipIf(unavailable !== undefined)('raw-socket link between two lab name
       String(ONE_MIB),
     ]);
     const result = JSON.parse(await waitForLine(client, () => true));
-    expect(result).toEqual({ tcpBytes: ONE_MIB, tcpExact: true, udpEchoes: 3 });
+    expect(result).toEqual({
+      tcpBytes: ONE_MIB,
+      tcpExact: true,
+      udpEchoes: 3,
+      tcpRefused: true,
+      udpRefused: true,
+    });
 
     // The kernel answered the connection's segments and the datagrams too; none of it got out.
     const counts = parseGuardCounts(await lab.nft(['-j', 'list', 'table', 'ip', stack.table]));

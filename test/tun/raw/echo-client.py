@@ -1,7 +1,9 @@
 # The kernel side of the raw-socket link test: echoes SIZE bytes over TCP through the stack's echo server
 # and checks them byte for byte, then a few UDP datagrams on a connected socket (which would report
 # ECONNREFUSED had the kernel's port unreachable for the shared address got through), then sends one
-# datagram to OTHER, an address of the stack's host that is not ustack's. Prints one JSON line.
+# datagram to OTHER, an address of the stack's host that is not ustack's. Last, ustack's own refusals
+# (its RST, its port unreachable) on the next ports, which carry its mark, must get through the guard.
+# Prints one JSON line.
 import json
 import random
 import socket
@@ -46,4 +48,20 @@ result['udpEchoes'] = sum(replies)
 stray = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 stray.sendto(b'not for ustack', (other, udp_port))
 stray.close()
+try:
+    socket.create_connection((host, tcp_port + 2), timeout=5).close()
+    result['tcpRefused'] = False
+except ConnectionRefusedError:
+    result['tcpRefused'] = True
+
+refused = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+refused.settimeout(5)
+refused.connect((host, udp_port + 2))
+refused.send(b'nobody here')
+try:
+    refused.recv(2048)
+    result['udpRefused'] = False
+except ConnectionRefusedError:
+    result['udpRefused'] = True
+refused.close()
 print(json.dumps(result), flush=True)
