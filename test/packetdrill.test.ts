@@ -11,17 +11,6 @@ import { runScriptSource } from '../src/conformance/packetdrill/runner/run.ts';
 const OWN = join(import.meta.dirname, 'packetdrill');
 const LINUX = join(import.meta.dirname, '..', '..', 'shared', 'packetdrill', 'tcp');
 
-/**
- * Scripts that state what RFC 9293 says and ustack does not do yet: each must fail at the line given, so
- * a fix shows up here (remove the entry) instead of hiding.
- */
-const KNOWN_DEVIATIONS: Record<string, { line: number; why: string }> = {
-  'simultaneous-open.pkt': {
-    line: 13,
-    why: 'the SYN-ACK answering ours in SYN_RECEIVED is treated as a retransmitted SYN instead of completing the handshake (RFC 9293 §3.5 figure 8)',
-  },
-};
-
 /** Linux's scripts must pass at least this many (the count reached when the runner was written). */
 const LINUX_MINIMUM_PASSES = 13;
 
@@ -42,15 +31,8 @@ function run(path: string, base: string) {
 describe("ustack's own packetdrill scripts", () => {
   for (const path of scriptsUnder(OWN)) {
     const name = relative(OWN, path);
-    const deviation = KNOWN_DEVIATIONS[name];
-    it(deviation ? `${name} (known deviation: ${deviation.why})` : name, () => {
-      const outcome = run(path, OWN);
-      if (deviation) {
-        expect(outcome.status).toBe('fail');
-        expect(outcome.status === 'fail' && outcome.line).toBe(deviation.line);
-      } else {
-        expect(formatOutcome(outcome)).toBe(`PASS ${name}`);
-      }
+    it(name, () => {
+      expect(formatOutcome(run(path, OWN))).toBe(`PASS ${name}`);
     });
   }
 });

@@ -5,6 +5,7 @@ import { runDemo } from './demo.ts';
 import { runGet } from './get.ts';
 import { runGraph } from './graph.ts';
 import { runNc } from './nc.ts';
+import { runPacketdrill } from './packetdrill.ts';
 import { runPing } from './ping.ts';
 import { runServe } from './serve.ts';
 import { runTrace } from './trace.ts';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   ping: { summary: 'ICMP echo from the stack, as ping(8)', run: runPing },
   get: { summary: 'HTTP GET by node:http over ustack', run: runGet },
   trace: { summary: 'print a pcap as tcpdump -nn does, then a per-connection summary', run: runTrace },
+  packetdrill: { summary: 'run packetdrill .pkt TCP scripts against ustack in-process', run: runPacketdrill },
   graph: {
     summary: 'time-sequence graph (SVG/PNG) of a TCP connection; cwnd from --trace=json',
     run: runGraph,

@@ -92,6 +92,19 @@ function handshakeAcked(tcb: Tcb, now: Instant, ack: number): void {
 // ------------------------------------------------------------------------------------ other states
 
 function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
+  // RFC 9293 Figure 8 (simultaneous open), line 6: in SYN-RECEIVED the peer's SYN,ACK — its SYN again, now
+  // acknowledging ours — completes the handshake. Its SYN sits just below RCV.NXT, so the §3.10.7.4
+  // acceptability test alone would call it an old duplicate; take it as the ACK it carries (Linux does too).
+  if (
+    tcb.current === 'SYN_RECEIVED' &&
+    seg.control === 'syn' &&
+    seg.ackNumber === tcb.sndNxt &&
+    seg.seqNumber === tcb.irs &&
+    seg.payload.length === 0
+  ) {
+    seg.control = 'none';
+    seg.seqNumber = seqAdd(tcb.irs, 1);
+  }
   // RFC 7323 §5.3 R1 (PAWS), before the sequence check: a TSval older than TS.Recent is an old duplicate.
   if (
     tcb.tsEnabled &&
