@@ -3,6 +3,7 @@
 // raw/lab.ts; 198.18.2.0/24 only). Without root or a built raw-socket the lab suite skips with one line
 // saying why; CI sets USTACK_REQUIRE_TUN=1 to fail instead.
 
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardScript, parseGuardCounts } from '../../src/link/nft-guard.ts';
 import { inboundDropReason, RAW_LINK_MARK, type RawSocketOptions } from '../../src/link/raw-socket.ts';
@@ -201,6 +202,10 @@ describe.skipIf(unavailable !== undefined)('raw-socket link between two lab name
 
   it('refuses a missing interface or address, kernel ports, and another namespace, naming the errno', async () => {
     const lab = await openLab();
+    // A table left by a SIGKILLed ustack, whose PID is gone: the next successful open prunes it.
+    const dead = spawn('true');
+    await exited(dead);
+    await lab.nft(['add', 'table', 'ip', `ustack_raw_${dead.pid}_7`]);
     const attempts: RawSocketOptions[] = [
       linkOptions(lab, { ifname: 'nosuch0' }),
       linkOptions(lab, { addr: '198.18.2.9' }),
