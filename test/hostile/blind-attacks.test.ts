@@ -87,6 +87,28 @@ describe.each(CONFIGS)('blind attacks (RFC 5961), %s', (_name, tcp) => {
       victim.localAddr,
     );
 
+  // BUG (tcb-receive.ts challengeAck): a rate-limited challenge ACK is counted with tcb.drop(), so a segment
+  // that ackArrival() already drops as 'ack-too-old' counts twice in the 'drop' total (two drops for one
+  // packet), while an in-window RST answered by a challenge ACK counts as no drop at all. The limiter should
+  // bump a plain counter ('tcp.challenge-acks-rate-limited') and each caller drop the segment once.
+  it.fails('a segment dropped while challenge ACKs are rate-limited counts as one drop', () => {
+    const pair = new CorePair({ tcp, seed: 13 });
+    const [client, server] = pair.connect(pair.listen(80));
+    const stale = (seq: number) =>
+      tcpPacket(
+        {
+          srcPort: client.localPort,
+          dstPort: 80,
+          seqNumber: seq,
+          ackNumber: (server.sndUna - 0x7000_0000) >>> 0,
+        },
+        client.localAddr,
+        server.localAddr,
+      );
+    for (let i = 0; i < 100; i++) pair.server.ingress(pair.now, 0, stale(server.rcvNxt));
+    expect(pair.server.stats.get('drop')).toBe(100);
+  });
+
   it('1000 in-window RSTs a second for 5 s at an idle connection: at most 10 challenge ACKs a second', () => {
     const { perSecond, challengeAcks } = idleAttack(tcp, inWindowRst);
     expect(challengeAcks).toBeGreaterThan(0);
