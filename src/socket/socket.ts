@@ -7,8 +7,8 @@ import { type ErrnoName, type ErrnoResult, isErrno } from '../base/errno.ts';
 import type { RawEndpoint } from '../ip/raw-layer.ts';
 import type { StackCore } from '../stack.ts';
 import type { TcpSocketOptions } from '../tcp/config.ts';
-import type { Tcb } from '../tcp/tcb.ts';
 import type { TcpListener } from '../tcp/listener.ts';
+import type { Tcb } from '../tcp/tcb.ts';
 import type { UdpEndpoint } from '../udp/udp-layer.ts';
 import { checkAddress, fromAddr, type SocketAddress } from './address.ts';
 import {
@@ -138,7 +138,12 @@ export class Socket {
     if (!this.bound) this.bind(['', 0]);
     const [addr, port] = this.bound!;
     this.host.releaseTcpPort(this);
-    const listener = this.host.core.tcp.listen(addr, port, Math.max(0, Math.min(backlog, 4096)));
+    const listener = this.host.core.tcp.listen(
+      addr,
+      port,
+      Math.max(0, Math.min(backlog, 4096)),
+      this.tcpOptions,
+    );
     if (isErrno(listener)) throw socketError(listener.errno, 'listen');
     this.listener = listener;
   }
@@ -149,8 +154,6 @@ export class Socket {
     const listener = this.listener;
     if (!listener) throw socketError('EINVAL', 'accept');
     const tcb = await this.wait('accept', [listener], () => orBlock(listener.accept(), 'accept'));
-    // Accepted connections inherit the listening socket's options, as on Linux.
-    Object.assign(tcb.options, this.tcpOptions);
     const conn = new Socket(this.host, SOCK_STREAM, this.proto, tcb);
     conn.timeoutSeconds = this.timeoutSeconds;
     this.host.requestStep();
@@ -318,7 +321,7 @@ export class Socket {
     const n = typeof value === 'boolean' ? Number(value) : typeof value === 'number' ? value : 0;
     const set = (key: keyof TcpSocketOptions, v: number | boolean): void => {
       (this.tcpOptions as Record<string, number | boolean>)[key] = v;
-      if (this.tcb) (this.tcb.options as unknown as Record<string, number | boolean>)[key] = v;
+      this.tcb?.setOptions({ [key]: v });
     };
     if (level === SOL_SOCKET) {
       switch (option) {

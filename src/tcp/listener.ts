@@ -4,6 +4,7 @@
 // queue is full SYNs and handshake-completing ACKs are dropped, as Linux does, so the peer retries.
 
 import { type ErrnoResult, fail } from '../base/errno.ts';
+import type { TcpSocketOptions } from './config.ts';
 import type { Tcb, TcbParent } from './tcb.ts';
 
 /** What a listener needs from its layer. */
@@ -23,6 +24,8 @@ export class TcpListener implements TcbParent {
     readonly localAddr: number,
     readonly localPort: number,
     readonly backlog: number,
+    /** Socket options the listening socket had: every connection it accepts starts with them. */
+    readonly options: Partial<TcpSocketOptions>,
   ) {}
 
   /** The oldest completed connection, or EAGAIN when none is waiting. */

@@ -335,6 +335,19 @@ export class Tcb {
     return this.current;
   }
 
+  /**
+   * setsockopt on a live connection: takes the new options, resizes the buffers (never below what they
+   * hold), and lets the next poll re-derive timers that depend on them (keepalive).
+   */
+  setOptions(options: Partial<TcpSocketOptions>): void {
+    Object.assign(this.options, options);
+    if (options.sendBuffer !== undefined)
+      this.sendBuffer.resize(Math.max(options.sendBuffer, this.sendBuffer.length));
+    if (options.recvBuffer !== undefined)
+      this.recvBuffer.resize(Math.max(options.recvBuffer, this.recvBuffer.length));
+    this.userActed = true;
+  }
+
   /** Copies data into the send buffer; returns the bytes taken. */
   send(data: Uint8Array): number | ErrnoResult {
     if (this.pendingError !== undefined) return fail(this.takeError()!);

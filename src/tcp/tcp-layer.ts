@@ -165,7 +165,13 @@ export class TcpLayer {
 
   // ------------------------------------------------------------------------------------ endpoints
 
-  listen(localAddr: number, localPort: number, backlog: number): TcpListener | ErrnoResult {
+  /** Passive open; accepted connections inherit `options` (SO_RCVBUF, TCP_NODELAY…), as on Linux. */
+  listen(
+    localAddr: number,
+    localPort: number,
+    backlog: number,
+    options: Partial<TcpSocketOptions> = {},
+  ): TcpListener | ErrnoResult {
     if (this.listenerConflict(localAddr, localPort)) return fail('EADDRINUSE');
     const listener = new TcpListener(
       {
@@ -176,6 +182,7 @@ export class TcpLayer {
       localAddr,
       localPort,
       Math.max(1, backlog > 0 ? backlog : this.config.backlogDefault),
+      options,
     );
     this.listening.set(endpointKey(localAddr, localPort), listener);
     return listener;
@@ -340,7 +347,7 @@ export class TcpLayer {
       return;
     }
     // "third, check for a SYN": a new connection in SYN_RECEIVED, ISN per RFC 6528.
-    const tcb = this.create(now, [dstAddr, seg.dstPort], [srcAddr, seg.srcPort], undefined);
+    const tcb = this.create(now, [dstAddr, seg.dstPort], [srcAddr, seg.srcPort], listener.options);
     listener.adopt(tcb);
     tcb.openPassive(now, seg, listener);
   }
@@ -389,7 +396,7 @@ export class TcpLayer {
       return true;
     }
     this.deps.stats.add('tcp.syn-cookies-accepted');
-    const tcb = this.create(now, [dstAddr, seg.dstPort], [srcAddr, seg.srcPort], undefined);
+    const tcb = this.create(now, [dstAddr, seg.dstPort], [srcAddr, seg.srcPort], listener.options);
     tcb.iss = cookie;
     tcb.openFromCookie(now, seg, mss, listener);
     if (seg.payload.length > 0 || seg.control === 'fin') tcb.onSegment(now, seg);

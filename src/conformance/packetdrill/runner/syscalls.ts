@@ -201,7 +201,9 @@ export class ScriptProcess {
     if (entry.tcb) return failed('EINVAL');
     if (entry.listener) return returned(0);
     const [addr, port] = entry.bound ?? [this.env.localAddr, this.env.defaultPort];
-    const listener = this.env.core.tcp.listen(addr, port, requiredInt(backlog, 'backlog'));
+    // Linux children inherit the listener's socket options (sk_clone_lock): the layer starts each accepted
+    // connection with them.
+    const listener = this.env.core.tcp.listen(addr, port, requiredInt(backlog, 'backlog'), entry.options);
     if (isErrno(listener)) return failed(listener.errno);
     entry.listener = listener;
     this.env.setFlow(port);
@@ -215,9 +217,6 @@ export class ScriptProcess {
     const attempt = (): CallOutcome => {
       const tcb = listener.accept();
       if (!isErrno(tcb)) {
-        // Linux children inherit the listener's socket options (sk_clone_lock); buffers and MSS were sized
-        // when the SYN arrived, so only the options read later take effect here.
-        Object.assign(tcb.options, inheritable(entry.options));
         const fd = this.nextFd++;
         this.sockets.set(fd, { nonBlocking: false, options: { ...entry.options }, reuseAddr: false, tcb });
         this.env.setFlow(tcb.localPort, tcb.remotePort);
@@ -343,11 +342,7 @@ export class ScriptProcess {
     const valueArg = args[3]!;
     const set = (key: keyof TcpSocketOptions, value: number | boolean): CallOutcome => {
       (entry.options as Record<string, number | boolean>)[key] = value;
-      if (entry.tcb) {
-        (entry.tcb.options as unknown as Record<string, number | boolean>)[key] = value;
-        // Keepalive and Nagle are read when timers are re-derived: make the next poll do that.
-        entry.tcb.userActed = true;
-      }
+      entry.tcb?.setOptions({ [key]: value });
       return returned(0);
     };
     const option = optionName(level, name);
@@ -539,17 +534,4 @@ function optionName(level: number, name: number): string | undefined {
   for (const [levelName, optName] of OPTION_NAMES)
     if (symbolValue(levelName) === level && symbolValue(optName) === name) return optName;
   return undefined;
-}
-
-const INHERITED: ReadonlyArray<keyof TcpSocketOptions> = [
-  'noDelay',
-  'keepAlive',
-  'keepIdle',
-  'keepIntvl',
-  'keepCnt',
-  'lingerZero',
-];
-
-function inheritable(options: Partial<TcpSocketOptions>): Partial<TcpSocketOptions> {
-  return Object.fromEntries(INHERITED.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
 }
