@@ -10,13 +10,14 @@ import { type FaultConfig, type FaultObserver, withFaults } from './link/fault.t
 import type { Link } from './link/link.ts';
 import { createMemoryPair } from './link/memory-pair.ts';
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './socket/constants.ts';
-import { socketError } from './socket/errors.ts';
+import { SocketError, socketError } from './socket/errors.ts';
 import { type ConnectOptions, NetServer, NetSocket } from './socket/net.ts';
 import { ReadinessHub } from './socket/readiness.ts';
 import { select } from './socket/select.ts';
 import { Socket, type SocketHost } from './socket/socket.ts';
 import { type InterfaceConfig, StackCore, type StackOptions } from './stack.ts';
 import type { TcpConfig } from './tcp/config.ts';
+import { DEFAULT_EPHEMERAL_RANGE, type PortRange } from './tcp/ephemeral-ports.ts';
 import type { TcpEvent } from './tcp/events.ts';
 
 export interface StackCreateOptions {
@@ -28,6 +29,10 @@ export interface StackCreateOptions {
   /** A seed makes ISNs, ports and faults repeat exactly (tests, demos); omitted = cryptographic randomness. */
   seed?: number;
   trace?: (event: TcpEvent) => void;
+  /** Ephemeral ports (default 32768–60999, Linux's ip_local_port_range). */
+  ports?: PortRange;
+  /** Refuse binds outside `ports`: on a raw-socket link the kernel owns every other port of the address. */
+  restrictPorts?: boolean;
 }
 
 export interface MemoryPairOptions {
@@ -61,6 +66,19 @@ export interface TunStackOptions {
   trace?: (event: TcpEvent) => void;
 }
 
+export interface RawStackOptions {
+  /** The host interface ('eth0', a veth) whose address the stack shares. */
+  ifname: string;
+  /** That interface's IPv4 address (dotted, no prefix). */
+  addr: string;
+  ports?: PortRange;
+  gateway?: string;
+  seed?: number;
+  tcp?: Partial<TcpConfig>;
+  wrapLink?: (link: Link) => Link;
+  trace?: (event: TcpEvent) => void;
+}
+
 export class Stack implements SocketHost {
   readonly core: StackCore;
   readonly driver: Driver;
@@ -68,6 +86,8 @@ export class Stack implements SocketHost {
   private nextFileno = 3;
   private readonly reserved = new Map<Socket, [number, number, boolean]>();
   private readonly portRng: Rng;
+  private readonly ports: PortRange;
+  private readonly restrictPorts: boolean;
 
   constructor(links: Link[], options: StackCreateOptions) {
     if (links.length !== options.addresses.length) throw new RangeError('one address per link is needed');
@@ -79,10 +99,13 @@ export class Stack implements SocketHost {
     });
     const rng = options.seed === undefined ? new CryptoRng() : new SeededRng(options.seed);
     const secret = options.seed === undefined ? new Uint8Array(randomBytes(16)) : seededSecret(rng);
+    this.ports = options.ports ?? DEFAULT_EPHEMERAL_RANGE;
+    this.restrictPorts = options.restrictPorts ?? false;
     const coreOptions: StackOptions = {
       interfaces,
       forwarding: options.forwarding,
-      tcp: options.tcp,
+      tcp: { ...options.tcp, ephemeralPorts: this.ports },
+      udp: { ephemeralMin: this.ports.min, ephemeralMax: this.ports.max },
       rng,
       secret,
       trace: options.trace,
@@ -156,6 +179,26 @@ export class Stack implements SocketHost {
       seed: options.seed,
       tcp: options.tcp,
       trace: options.trace,
+    });
+  }
+
+  /**
+   * A stack sharing a host interface's address through raw IP sockets (no TUN): it owns the ports in
+   * `ports` (default 61000–65535, above Linux's ephemeral range), and an nftables guard keeps the kernel
+   * from resetting its connections. Run it inside the namespace of the interface.
+   */
+  static async raw(options: RawStackOptions): Promise<Stack> {
+    const { openRawSocket } = await import('./link/raw-socket.ts');
+    const ports = options.ports ?? { min: 61000, max: 65535 };
+    const link = await openRawSocket({ ifname: options.ifname, addr: options.addr, ports });
+    return new Stack([options.wrapLink ? options.wrapLink(link) : link], {
+      addresses: [`${link.addr}/${link.prefixLen}`],
+      gateway: options.gateway,
+      seed: options.seed,
+      tcp: options.tcp,
+      trace: options.trace,
+      ports,
+      restrictPorts: true,
     });
   }
 
@@ -236,7 +279,7 @@ export class Stack implements SocketHost {
       this.reserved.set(owner, [addr, port, reuseAddr]);
       return port;
     }
-    const [min, max] = [32768, 60999];
+    const { min, max } = this.ports;
     const start = nextBelow(this.portRng, max - min + 1);
     for (let i = 0; i <= max - min; i++) {
       const candidate = min + ((start + i) % (max - min + 1));
@@ -246,6 +289,17 @@ export class Stack implements SocketHost {
       }
     }
     return fail('EADDRINUSE');
+  }
+
+  checkPortAllowed(port: number): SocketError | undefined {
+    if (!this.restrictPorts || port === 0 || (port >= this.ports.min && port <= this.ports.max))
+      return undefined;
+    const { min, max } = this.ports;
+    return new SocketError(
+      'EACCES',
+      'bind',
+      `port ${port} is outside this stack's ports ${min}-${max} (the kernel owns the others)`,
+    );
   }
 
   releaseTcpPort(owner: Socket): void {

@@ -15,6 +15,7 @@ export const LAB_OPTIONS = {
   mtu: { type: 'string' },
   netns: { type: 'string' },
   raw: { type: 'string' },
+  ports: { type: 'string' },
   pcap: { type: 'string' },
   trace: { type: 'boolean' },
   'trace-format': { type: 'string' },
@@ -28,6 +29,9 @@ export const LAB_HELP = `common options:
   --host-addr CIDR    the kernel side of the TUN, configured by ustack (default 198.18.0.1/24)
   --mtu N             device MTU (default 1500)
   --netns NAME        create the device inside this network namespace (ip netns add NAME first)
+  --raw IFNAME        no TUN: share IFNAME's address (--addr) through raw sockets; run inside its namespace
+  --ports MIN-MAX     with --raw, the ports the stack owns (default 61000-65535; an nftables rule stops
+                      the kernel from resetting them)
   --pcap FILE         write every packet to a pcap file
   --trace             print one tcpdump-style line per packet on stderr
   --trace=explain     ... with why each packet was sent or what it did (state changes, timers, cwnd, drops)
@@ -44,6 +48,7 @@ export interface LabValues {
   mtu?: string;
   netns?: string;
   raw?: string;
+  ports?: string;
   pcap?: string;
   trace?: boolean;
   'trace-format'?: string;
@@ -53,9 +58,6 @@ export interface LabValues {
 const wallClock = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
 export async function openLabStack(values: LabValues): Promise<Stack> {
-  if (values.raw !== undefined) {
-    throw new CliError('--raw (the raw-socket link) is not available yet; use the TUN device (the default)');
-  }
   const mtu = values.mtu === undefined ? undefined : numberOption('mtu', values.mtu, 1500, 68, 65535);
   const tracer = traceWriter(values);
   const wrap = (link: Link): Link => {
@@ -66,21 +68,47 @@ export async function openLabStack(values: LabValues): Promise<Stack> {
   };
   let stack: Stack;
   try {
-    stack = await Stack.tun({
-      name: values.tun ?? 'ustack0',
-      addr: values.addr ?? '198.18.0.2/24',
-      hostAddr: values['host-addr'] ?? '198.18.0.1/24',
-      mtu,
-      netns: values.netns,
-      wrapLink: wrap,
-      trace: tracer && ((event) => tracer.tcpEvent(event)),
-    });
+    stack =
+      values.raw !== undefined
+        ? await openRawStack(values, values.raw, wrap, tracer)
+        : await Stack.tun({
+            name: values.tun ?? 'ustack0',
+            addr: values.addr ?? '198.18.0.2/24',
+            hostAddr: values['host-addr'] ?? '198.18.0.1/24',
+            mtu,
+            netns: values.netns,
+            wrapLink: wrap,
+            trace: tracer && ((event) => tracer.tcpEvent(event)),
+          });
   } catch (error) {
     throw new CliError((error as Error).message);
   }
   if (tracer) stack.core.stats.onDrop = (reason) => tracer.drop(reason);
   process.on('SIGUSR1', () => process.stderr.write(`${formatSocketTable(stack.core, stack.now())}\n`));
   return stack;
+}
+
+/** `--raw IFNAME`: share the interface's address through raw sockets; `--addr` names that address. */
+function openRawStack(
+  values: LabValues,
+  ifname: string,
+  wrap: (link: Link) => Link,
+  tracer: TraceWriter | undefined,
+) {
+  if (values.addr === undefined)
+    throw new CliError('--raw needs --addr: the address of the interface the stack shares');
+  const range = /^(\d+)-(\d+)$/.exec(values.ports ?? '61000-65535');
+  const ports = range ? { min: Number(range[1]), max: Number(range[2]) } : undefined;
+  if (!ports || ports.min < 1 || ports.max > 65535 || ports.min > ports.max) {
+    throw new CliError(`--ports must be MIN-MAX within 1-65535, got '${values.ports}'`);
+  }
+  return Stack.raw({
+    ifname,
+    addr: values.addr.split('/')[0]!,
+    ports,
+    wrapLink: wrap,
+    trace: tracer && ((event) => tracer.tcpEvent(event)),
+  });
 }
 
 function traceWriter(values: LabValues): TraceWriter | undefined {

@@ -52,6 +52,8 @@ export interface SocketHost {
   allocateFileno(): number;
   /** TCP ports bound by sockets that neither listen nor connect yet (bind reserves the port as Linux does). */
   reserveTcpPort(owner: Socket, addr: number, port: number, reuseAddr: boolean): number | ErrnoResult;
+  /** An error when this stack may not use `port` (a raw-socket stack owns only a range). */
+  checkPortAllowed(port: number): SocketError | undefined;
   releaseTcpPort(owner: Socket): void;
 }
 

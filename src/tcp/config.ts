@@ -2,6 +2,7 @@
 // kernel peer sees a familiar TCP; every value can be overridden per stack.
 
 import { type Duration, millis, seconds } from '../base/time.ts';
+import { DEFAULT_EPHEMERAL_RANGE, type PortRange } from './ephemeral-ports.ts';
 
 export interface TcpConfig {
   /** RFC 6298 §2.1: 1 s before the first RTT sample. */
@@ -41,6 +42,8 @@ export interface TcpConfig {
   restartAfterIdle: boolean;
   /** Nagle's algorithm (RFC 9293 §3.7.4) for new sockets; a socket turns it off with noDelay. */
   nagle: boolean;
+  /** Local ports for active opens without a bind (RFC 6056; Linux ip_local_port_range). */
+  ephemeralPorts: PortRange;
 }
 
 const MIB = 1024 * 1024;
@@ -70,6 +73,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   challengeAckPerSecond: 10,
   restartAfterIdle: true,
   nagle: true,
+  ephemeralPorts: DEFAULT_EPHEMERAL_RANGE,
 });
 
 /** Per-socket options (setsockopt): TCP_NODELAY, SO_KEEPALIVE + TCP_KEEP*, SO_LINGER 0, TCP_MAXSEG, SO_*BUF. */

@@ -79,7 +79,7 @@ export class TcpLayer {
     this.config = Object.freeze({ ...DEFAULT_TCP_CONFIG, ...config });
     this.deps = deps;
     this.isn = new IsnGenerator(deps.secret);
-    this.ports = new EphemeralPorts(deps.secret, deps.rng);
+    this.ports = new EphemeralPorts(deps.secret, deps.rng, this.config.ephemeralPorts);
     this.cookies = new SynCookies(deps.secret);
     this.ctx = {
       config: this.config,
