@@ -1,7 +1,8 @@
 // Kernel-side loss and duplication with nftables (this kernel has no netem). The rules sit in the forward
 // hook of the namespace that routes between the TUN and a peer namespace (KernelPeerLab.addRoutedPeer):
-// `numgen random mod 100 < N` picks N % of packets to drop, and `dup to ADDR device DEV` sends an extra
-// copy of a packet on towards its destination. Every rule counts what it did, so a test can show that the
+// `numgen random mod 100 < N` picks N % of packets to drop, and `dup to ADDR` sends an extra copy of a
+// packet on towards its destination (routed at packet time, so the rules may be loaded before ustack has
+// created its TUN device). Every rule counts what it did, so a test can show that the
 // impairment really happened.
 
 import { execFileSync } from 'node:child_process';
@@ -25,14 +26,13 @@ export interface ImpairmentCounts {
 
 /** The ruleset: for each direction through the router, a numgen-gated drop and a numgen-gated dup. */
 export function impairmentRuleset({ lossPercent, duplicatePercent }: Impairment): string {
-  const direction = (match: string, toAddr: string, toDevice: string): string[] => [
+  const direction = (match: string, toAddr: string): string[] => [
     `${match} meta l4proto tcp numgen random mod 100 < ${lossPercent} counter drop comment "drop"`,
-    `${match} meta l4proto tcp numgen random mod 100 < ${duplicatePercent} counter ` +
-      `dup to ${toAddr} device "${toDevice}" comment "dup"`,
+    `${match} meta l4proto tcp numgen random mod 100 < ${duplicatePercent} counter dup to ${toAddr} comment "dup"`,
   ];
   const rules = [
-    ...direction(`iifname "${ROUTER_DEVICE}" ip daddr ${STACK_ADDR}`, STACK_ADDR, TUN_DEVICE),
-    ...direction(`iifname "${TUN_DEVICE}" ip daddr ${PEER_ADDR}`, PEER_ADDR, ROUTER_DEVICE),
+    ...direction(`iifname "${ROUTER_DEVICE}" ip daddr ${STACK_ADDR}`, STACK_ADDR),
+    ...direction(`iifname "${TUN_DEVICE}" ip daddr ${PEER_ADDR}`, PEER_ADDR),
   ];
   return [
     `table ip ${TABLE} {`,
@@ -45,7 +45,7 @@ export function impairmentRuleset({ lossPercent, duplicatePercent }: Impairment)
   ].join('\n');
 }
 
-/** Loads the ruleset into `netns` (the TUN device must exist: `dup … device` resolves it now). */
+/** Loads the ruleset into `netns`, the namespace that routes between the TUN and the peer. */
 export function applyImpairment(netns: string, impairment: Impairment): void {
   try {
     execFileSync('ip', ['netns', 'exec', netns, 'nft', '-f', '-'], {

@@ -55,11 +55,16 @@ export class LabProcess {
     return this.exit === undefined;
   }
 
-  /** Waits for a line on stdout matching `pattern`; rejects if the process exits or the deadline passes. */
-  async waitForLine(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  /** Waits for a line matching `pattern`; rejects if the process exits or the deadline passes. */
+  async waitForLine(
+    pattern: RegExp,
+    stream: 'stdout' | 'stderr' = 'stdout',
+    timeoutMs = 20_000,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const line = this.stdoutText.split('\n').find((l) => pattern.test(l));
+      const text = stream === 'stdout' ? this.stdoutText : this.stderrText;
+      const line = text.split('\n').find((l) => pattern.test(l));
       if (line !== undefined) return line;
       if (!this.running)
         throw new Error(`${this.label} exited before printing ${pattern}: ${this.describe()}`);
