@@ -44,6 +44,11 @@ export interface TcpConfig {
   nagle: boolean;
   /** Local ports for active opens without a bind (RFC 6056; Linux ip_local_port_range). */
   ephemeralPorts: PortRange;
+  /**
+   * RFC 9293 §3.10.7.4: an ACK of data never sent is answered with an ACK before it is dropped. Linux drops
+   * it silently (tcp_ack), which only the Linux profile asks for.
+   */
+  ackUnsentDataReply: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -74,6 +79,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   restartAfterIdle: true,
   nagle: true,
   ephemeralPorts: DEFAULT_EPHEMERAL_RANGE,
+  ackUnsentDataReply: true,
 });
 
 /** Per-socket options (setsockopt): TCP_NODELAY, SO_KEEPALIVE + TCP_KEEP*, SO_LINGER 0, TCP_MAXSEG, SO_*BUF. */

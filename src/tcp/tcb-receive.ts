@@ -142,19 +142,10 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
   }
   tcb.lastReceiveAt = now;
   tcb.probesOut = 0;
-  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
-  if (
-    tcb.tsEnabled &&
-    seg.timestamp !== undefined &&
-    seqGe(seg.timestamp.tsVal, tcb.tsRecent) &&
-    seqLe(seg.seqNumber, tcb.lastAckSent)
-  ) {
-    tcb.tsRecent = seg.timestamp.tsVal;
-    tcb.tsRecentAt = now;
-  }
 
   // Second: RST.
   if (seg.control === 'rst') {
+    updateTsRecent(tcb, now, seg);
     rstArrival(tcb, seg);
     return;
   }
@@ -187,6 +178,7 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
     if (tcb.finQueued) tcb.setState('FIN_WAIT_1', 'close() was called during the handshake: FIN queued');
   }
   if (!ackArrival(tcb, now, seg, ack)) return;
+  updateTsRecent(tcb, now, seg);
 
   const finAcked = tcb.finSent && tcb.sndUna === seqAdd(tcb.finSeq, 1);
   switch (tcb.current) {
@@ -208,6 +200,24 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
 
   // Sixth: URG is ignored; RFC 6093 §5 recommends against it, and its data is delivered in line.
   textAndFin(tcb, now, seg);
+}
+
+/**
+ * RFC 7323 §4.3 (2): "If SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent, then SEG.TSval is copied to
+ * TS.Recent". Only a segment that is going to be processed may move it: one dropped for its ACK field (an
+ * ACK of unsent data, an ACK too old per RFC 5961 §5.2) must not, or a forged segment with a huge TSval
+ * would make every later genuine segment fail PAWS (Linux defers the update past tcp_ack() likewise).
+ */
+function updateTsRecent(tcb: Tcb, now: Instant, seg: TcpRepr): void {
+  if (
+    tcb.tsEnabled &&
+    seg.timestamp !== undefined &&
+    seqGe(seg.timestamp.tsVal, tcb.tsRecent) &&
+    seqLe(seg.seqNumber, tcb.lastAckSent)
+  ) {
+    tcb.tsRecent = seg.timestamp.tsVal;
+    tcb.tsRecentAt = now;
+  }
 }
 
 /** §3.10.7.4 first, the four cases on RCV.WND and SEG.LEN. */
@@ -284,8 +294,10 @@ function requestAck(tcb: Tcb, why: string): void {
 /** §3.10.7.4 fifth, ESTABLISHED processing. Returns false when the segment is to be dropped. */
 function ackArrival(tcb: Tcb, now: Instant, seg: TcpRepr, ack: number): boolean {
   // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK, drop the segment".
+  // Linux (tcp_ack) drops it without the ACK: only its profile turns ackUnsentDataReply off.
   if (seqGt(ack, tcb.sndMax)) {
-    requestAck(tcb, 'ACK: the peer acknowledged data we never sent (RFC 9293 §3.10.7.4)');
+    if (tcb.ctx.config.ackUnsentDataReply)
+      requestAck(tcb, 'ACK: the peer acknowledged data we never sent (RFC 9293 §3.10.7.4)');
     tcb.drop('ack-of-unsent-data');
     return false;
   }

@@ -45,6 +45,28 @@ describe('RFC 5961', () => {
     expect(h.stats.get('drop.tcp.ack-of-unsent-data')).toBe(1);
   });
 
+  it('with ackUnsentDataReply off (the Linux profile) an ACK for data never sent is dropped silently', () => {
+    const h = new Harness({ ...PLAIN, ackUnsentDataReply: false });
+    const tcb = h.established();
+    h.send({ seqNumber: R + 1, ackNumber: tcb.sndNxt + 1000, windowLen: 65535, payload: 'data' });
+    h.expectNothing();
+    expect(h.stats.get('drop.tcp.ack-of-unsent-data')).toBe(1);
+  });
+
+  it('a segment dropped for its ACK field leaves TS.Recent alone (RFC 7323 §4.3)', () => {
+    const h = new Harness({ ...PLAIN, timestamps: true });
+    const tcb = h.established({}, { timestamp: { tsVal: 100, tsEcr: 0 } });
+    const ts = (tsVal: number) => ({ tsVal, tsEcr: 0 });
+    h.send({ seqNumber: R + 1, ackNumber: tcb.sndNxt + 9999, windowLen: 65535, timestamp: ts(200_000) });
+    h.send({ seqNumber: R + 1, ackNumber: tcb.sndUna - 70_000, windowLen: 65535, timestamp: ts(300_000) });
+    expect(tcb.tsRecent).toBe(100);
+    h.recv();
+    // The genuine next segment is not taken for an old duplicate by PAWS.
+    h.send({ seqNumber: R + 1, ackNumber: tcb.sndNxt, windowLen: 65535, payload: 'ok', timestamp: ts(101) });
+    expect(tcb.recvQueued).toBe(2);
+    expect(tcb.tsRecent).toBe(101);
+  });
+
   it('an ACK older than SND.UNA − MAX.SND.WND is discarded with a challenge ACK (§5.2)', () => {
     const h = new Harness();
     const tcb = h.established({}, { windowLen: 1000 });

@@ -107,5 +107,7 @@ export function linuxTcpConfig(sysctls: Sysctls = defaultSysctls()): Partial<Tcp
     challengeAckPerSecond: 1000,
     restartAfterIdle: int(sysctls, 'tcp_slow_start_after_idle') !== 0,
     nagle: true,
+    // tcp_ack() discards an ACK beyond SND.NXT without answering it.
+    ackUnsentDataReply: false,
   };
 }
