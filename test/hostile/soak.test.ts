@@ -1,0 +1,58 @@
+// A short soak in CI: bench/soak.ts for 20 s (the full default is 3 minutes, 30 for a manual run; 20 s
+// keeps this suite inside its budget while still covering hundreds of connections and ~1000 round trips).
+// It must make progress on all three workloads without a single socket error and without stalling the
+// event loop; memory growth is reported, and pinned below as a known bug.
+
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const SOAK = fileURLToPath(new URL('../../bench/soak.ts', import.meta.url));
+const SECONDS = 20;
+
+interface Summary {
+  bulkConnections: number;
+  roundTrips: number;
+  churnConnections: number;
+  errors: number;
+  errorCodes: Record<string, number>;
+  rssGrowthMiB: number;
+  heapGrowthMiB: number;
+  worstLoopP99Ms: number;
+  worstLoopMaxMs: number;
+}
+
+describe(`soak on the memory pair with 2% loss (${SECONDS} s)`, () => {
+  let summary: Summary;
+
+  beforeAll(async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', SOAK, '--seconds', String(SECONDS), '--json'],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    const { samples: _samples, ...figures } = summary as Summary & { samples: unknown };
+    console.log(`soak: ${JSON.stringify(figures)}`);
+  }, 90_000);
+
+  it('keeps bulk, ping-pong and churn going without a socket error or a stalled event loop', () => {
+    expect(summary.errorCodes).toEqual({});
+    expect(summary.bulkConnections).toBeGreaterThan(0);
+    expect(summary.roundTrips).toBeGreaterThan(100);
+    expect(summary.churnConnections).toBeGreaterThan(20);
+    // One full second without a turn of the loop would mean a step that never yields.
+    expect(summary.worstLoopMaxMs).toBeLessThan(1000);
+    expect(summary.heapGrowthMiB).toBeLessThan(64);
+  });
+
+  // BUG (ring.ts / tcb.ts, as in exhaustion.test.ts): a connection keeps its two 4 MiB rings through
+  // TIME_WAIT, so churn (tens of connections a second, each lingering 60 s) makes RSS and external memory
+  // grow by hundreds of MiB within seconds (~290 MiB in 10 s measured) until TIME_WAIT starts expiring; at
+  // 3 minutes and more the process reaches several GiB. Freeing (or never allocating) the rings once a
+  // connection can no longer send or receive data would keep it flat.
+  it.fails('keeps RSS growth under 64 MiB', () => {
+    expect(summary.rssGrowthMiB).toBeLessThan(64);
+  });
+});
