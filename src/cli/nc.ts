@@ -2,6 +2,7 @@
 // half-closes (FIN), and the command ends when the peer has closed too. -l listens, -u speaks UDP.
 
 import { AF_INET, SOCK_DGRAM } from '../socket/constants.ts';
+import { SocketError } from '../socket/errors.ts';
 import type { NetSocket } from '../socket/net.ts';
 import { CliError, numberOption, parseCommandArgs } from './args.ts';
 import { closeLabStack, LAB_HELP, LAB_OPTIONS, openLabStack } from './lab.ts';
@@ -88,18 +89,24 @@ async function udp(
     await s.connect([host, port]);
     peer = [host, port];
   }
+  let failure: SocketError | undefined;
   const receiving = (async () => {
     for (;;) {
       const [data, from] = await s.recvfrom(65535);
       peer ??= from!;
       process.stdout.write(data);
     }
-  })().catch(() => undefined);
+  })().catch((error: unknown) => {
+    // EBADF is our own close below; anything else (ECONNREFUSED from an ICMP port unreachable) is reported.
+    if (error instanceof SocketError && error.code !== 'EBADF') failure = error;
+  });
   for await (const chunk of process.stdin) {
+    if (failure) break;
     if (peer) await s.sendto(chunk as Buffer, peer);
   }
   // After stdin ends, give replies in flight a moment, as nc -q does.
   await new Promise((resolve) => setTimeout(resolve, 200));
   s.close();
   await receiving;
+  if (failure) throw new CliError(failure.message);
 }

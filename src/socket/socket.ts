@@ -313,6 +313,7 @@ export class Socket {
     this.listener?.close();
     if (this.udp) this.host.core.udp.unbind(this.udp);
     if (this.raw) this.host.core.raw.close(this.raw);
+    this.host.hub.notify(this.endpoints());
     this.host.requestStep();
   }
 
@@ -500,7 +501,12 @@ export class Socket {
     attempt: () => T | undefined,
     wouldBlock: 'EAGAIN' | 'EINPROGRESS' = 'EAGAIN',
   ): Promise<T> {
-    return untilReady(this.host.hub, () => endpoints, this.timeoutSeconds, syscall, attempt, wouldBlock);
+    // A call still waiting when the socket is closed fails with EBADF, as a blocked call does on Linux.
+    const live = (): T | undefined => {
+      if (this.closed) throw socketError('EBADF', syscall);
+      return attempt();
+    };
+    return untilReady(this.host.hub, () => endpoints, this.timeoutSeconds, syscall, live, wouldBlock);
   }
 
   private async sendDatagram(data: Uint8Array, dst: [number, number] | undefined): Promise<number> {

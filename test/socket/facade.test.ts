@@ -68,6 +68,15 @@ describe('naming', () => {
     expect(thrown(() => s.bind(['not-an-ip', 1]))).toBeInstanceOf(SocketError);
   });
 
+  it('closing a socket wakes a call blocked on it with EBADF', async () => {
+    const [a] = await pair();
+    const u = a.socket(AF_INET, SOCK_DGRAM);
+    u.bind(['', 4444]);
+    const pending = u.recv(10);
+    u.close();
+    await expect(pending).rejects.toMatchObject({ code: 'EBADF' });
+  });
+
   it('fileno is unique per socket and -1 once closed; calls on a closed socket raise EBADF', async () => {
     const [a] = await pair();
     const s = a.socket();

@@ -139,10 +139,7 @@ describeKernelPeer('ustack lab commands against kernel peers', () => {
     expect(JSON.parse(client.stdout)).toEqual({ echoed: 100 });
   });
 
-  // Bug (src/cli/nc.ts udp()): after stdin ends nc closes the socket and awaits its receive loop, but that
-  // loop is parked in recvfrom() and Socket.close() wakes no pending waiter (untilReady only returns on hub
-  // readiness, and unbinding the UDP endpoint signals none), so nc never exits once the echo has arrived.
-  it.fails('ustack nc -u exchanges a datagram with a kernel UDP echo server, then exits', async () => {
+  it('ustack nc -u exchanges a datagram with a kernel UDP echo server, then exits', async () => {
     const lab = await openLab();
     const echo = lab.python('udp_peer.py', ['echo', '5003']);
     await echo.waitForLine(/^ready$/);
@@ -182,10 +179,8 @@ describeKernelPeer('ustack lab commands against kernel peers', () => {
     }
   });
 
-  // Bug (src/cli/nc.ts udp()): the receive loop's `.catch(() => undefined)` swallows the ECONNREFUSED that
-  // recvfrom() raises after the kernel's port unreachable, so nc exits 0 without a word; OpenBSD nc -u
-  // reports "Connection refused" and exits 1.
-  it.fails('ustack nc -u to a closed kernel port reports the refusal', async () => {
+  // OpenBSD nc -u reports "Connection refused" and exits 1 when the peer's port is closed.
+  it('ustack nc -u to a closed kernel port reports the refusal', async () => {
     const lab = await openLab();
     const payload = join(dir, 'refused.bin');
     writeRandomFile(payload, 100);
