@@ -49,6 +49,11 @@ export interface TcpConfig {
    * it silently (tcp_ack), which only the Linux profile asks for.
    */
   ackUnsentDataReply: boolean;
+  /**
+   * Linux sets PSH on the last segment of every multi-segment burst, not only where the written data ends
+   * (RFC 9293 §3.9.1.2 asks for the latter): only the Linux profile turns this on.
+   */
+  pushAtBurstEnd: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -80,6 +85,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   nagle: true,
   ephemeralPorts: DEFAULT_EPHEMERAL_RANGE,
   ackUnsentDataReply: true,
+  pushAtBurstEnd: false,
 });
 
 /** Per-socket options (setsockopt): TCP_NODELAY, SO_KEEPALIVE + TCP_KEEP*, SO_LINGER 0, TCP_MAXSEG, SO_*BUF. */

@@ -147,5 +147,14 @@ export function retransmissionLength(tcb: Tcb, seq: number, maxPayload: number):
   if (sacked !== undefined) end = seqMin(end, sacked);
   // The FIN occupies a sequence number but no payload byte.
   if (tcb.finSent) end = seqMin(end, tcb.finSeq);
+  // A retransmission keeps the record boundaries of MSG_EOR writes, as the first transmission did.
+  const record = nextRecordEnd(tcb, seq);
+  if (record !== undefined) end = seqMin(end, record);
   return Math.max(0, seqDiff(end, seq));
+}
+
+/** The first end of an MSG_EOR record above seq, if any: no segment from seq may go past it. */
+export function nextRecordEnd(tcb: Tcb, seq: number): number | undefined {
+  for (const end of tcb.recordEnds) if (seqGt(end, seq)) return end;
+  return undefined;
 }

@@ -341,6 +341,10 @@ function newDataAcked(tcb: Tcb, now: Instant, seg: TcpRepr, ack: number): void {
   tcb.sndUna = ack;
   if (seqLt(tcb.sndNxt, ack)) tcb.sndNxt = ack;
   tcb.scoreboard.advance(ack);
+  const records = tcb.recordEnds;
+  let passed = 0;
+  while (passed < records.length && seqLe(records[passed]!, ack)) passed++;
+  if (passed > 0) records.splice(0, passed);
   sampleRtt(tcb, now, seg, ack);
   // RFC 6298 §5.3: "When an ACK is received that acknowledges new data, restart the retransmission timer".
   tcb.retransmits = 0;

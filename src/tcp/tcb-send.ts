@@ -7,7 +7,12 @@
 // before returning; the payload is copied from the send ring into the layer's scratch buffer.
 
 import type { Instant } from '../base/time.ts';
-import { congestionAllowance, nextSackRetransmission, retransmissionLength } from './recovery.ts';
+import {
+  congestionAllowance,
+  nextRecordEnd,
+  nextSackRetransmission,
+  retransmissionLength,
+} from './recovery.ts';
 import { flagsString, type TcpRepr, tcpFlags } from './segment.ts';
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt, seqMax } from './seq.ts';
 import type { Tcb } from './tcb.ts';
@@ -171,6 +176,7 @@ function sendNewData(tcb: Tcb, now: Instant, emit: Emit): void {
     // RFC 5681 §4.1: after an idle period longer than the RTO, restart from the restart window.
     tcb.cc.onIdle(now, tcb.rtt.rto);
   }
+  let sent = 0;
   while (planData(tcb, plan, false)) {
     const retransmit = seqLt(plan.seq, tcb.sndMax);
     const why = retransmit
@@ -180,8 +186,34 @@ function sendNewData(tcb: Tcb, now: Instant, emit: Emit): void {
           ? 'data + FIN: the last queued bytes, then close'
           : 'FIN: close() after all data was sent (RFC 9293 §3.10.4)'
         : 'data: within the peer window and cwnd';
-    emitData(tcb, now, emit, plan.seq, plan.len, plan.fin, why, retransmit ? 'rto' : undefined, true);
+    // Linux marks the last segment of a multi-segment burst that the window cut short (its profile only).
+    const burstEnd = tcb.ctx.config.pushAtBurstEnd && sent > 0 && plan.len > 0 && !sendsMoreAfter(tcb, plan);
+    emitData(
+      tcb,
+      now,
+      emit,
+      plan.seq,
+      plan.len,
+      plan.fin,
+      why,
+      retransmit ? 'rto' : undefined,
+      true,
+      burstEnd,
+    );
+    sent++;
   }
+}
+
+/** Whether the send path would emit another segment after the planned one (a look-ahead, no side effect). */
+function sendsMoreAfter(tcb: Tcb, plan: Plan): boolean {
+  const { sndNxt, sndMax } = tcb;
+  const end = seqAdd(plan.seq, plan.len + (plan.fin ? 1 : 0));
+  tcb.sndNxt = end;
+  tcb.sndMax = seqMax(sndMax, end);
+  const more = planData(tcb, { seq: 0, len: 0, fin: false }, false);
+  tcb.sndNxt = sndNxt;
+  tcb.sndMax = sndMax;
+  return more;
 }
 
 /**
@@ -205,9 +237,14 @@ function planData(tcb: Tcb, plan: Plan, force: boolean): boolean {
   const room = Math.max(0, Math.min(peerRoom, congestionAllowance(tcb)));
   let len = Math.min(available, maxPayload, room);
   if (seqLt(seq, tcb.sndMax)) len = Math.min(len, retransmissionLength(tcb, seq, maxPayload) || available);
+  const recordEnd = nextRecordEnd(tcb, seq);
+  if (recordEnd !== undefined) len = Math.min(len, seqDiff(recordEnd, seq));
   const fin = finPending && seqAdd(seq, len) === tcb.finSeq;
   if (len === 0 && !fin) return false;
-  if (!force && !fin && len < maxPayload && !seqLt(seq, tcb.sndMax)) {
+  // A segment that ends an MSG_EOR record can never grow: holding it back, which is all Nagle and SWS
+  // avoidance do to a short segment, would only delay it (Linux sends it as if it were full-sized).
+  const endsRecord = recordEnd !== undefined && seqAdd(seq, len) === recordEnd;
+  if (!force && !fin && !endsRecord && len < maxPayload && !seqLt(seq, tcb.sndMax)) {
     // RFC 9293 §3.7.4 (Nagle) and §3.8.6.2.1 (sender SWS avoidance): a short segment goes out only when it
     // empties the queue and nothing is unacknowledged (or TCP_NODELAY), or it fills half the largest
     // window the peer ever offered.
@@ -232,13 +269,17 @@ function emitData(
   why: string,
   retransmitReason: 'rto' | 'fast-retransmit' | 'sack-recovery' | 'probe' | undefined,
   advance: boolean,
+  burstEnd = false,
 ): void {
   const out = blank(tcb);
   out.control = fin ? 'fin' : 'none';
   out.seqNumber = seq;
   out.ackNumber = tcb.rcvNxt;
+  // RFC 9293 §3.9.1.2: a TCP without PUSH flags on SEND "MUST set the PSH bit in the last buffered
+  // segment"; every write ends a push, so the segment that empties the buffer or ends a record has it.
   const dataEnd = seqAdd(tcb.sendBase, tcb.sendBuffer.length);
-  out.push = len > 0 && seqAdd(seq, len) === dataEnd;
+  const segEnd = seqAdd(seq, len);
+  out.push = len > 0 && (segEnd === dataEnd || burstEnd || tcb.recordEnds.includes(segEnd));
   if (len > 0) {
     tcb.sendBuffer.peek(seqDiff(seq, tcb.sendBase), len, tcb.ctx.scratch, 0);
     out.payload = tcb.ctx.scratch.subarray(0, len);

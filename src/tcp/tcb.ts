@@ -91,6 +91,11 @@ export class Tcb {
   /** Sequence number of the first byte in sendBuffer (SND.UNA once the SYN is acknowledged). */
   sendBase: number;
   sendBuffer: ByteRing;
+  /**
+   * Ends of MSG_EOR writes (ascending) not yet acknowledged: no segment carries bytes across a record end,
+   * and the segment ending one has PSH.
+   */
+  recordEnds: number[] = [];
   /** The user closed the sending side: a FIN follows the last queued byte, at sendBase + sendBuffer.length. */
   finQueued = false;
   finSent = false;
@@ -348,8 +353,11 @@ export class Tcb {
     this.userActed = true;
   }
 
-  /** Copies data into the send buffer; returns the bytes taken. */
-  send(data: Uint8Array): number | ErrnoResult {
+  /**
+   * Copies data into the send buffer; returns the bytes taken. `endOfRecord` (MSG_EOR) closes a record once
+   * all of `data` is taken: later writes never share a segment with it.
+   */
+  send(data: Uint8Array, endOfRecord = false): number | ErrnoResult {
     if (this.pendingError !== undefined) return fail(this.takeError()!);
     if (this.failure !== undefined) return fail('EPIPE');
     // RFC 9293 §3.10.2 SEND: after CLOSE (our FIN is queued) "return error: connection closing".
@@ -359,6 +367,8 @@ export class Tcb {
     const taken = this.sendBuffer.write(data);
     if (taken === 0 && data.length > 0) return fail('EAGAIN');
     if (taken > 0) this.userActed = true;
+    if (endOfRecord && taken === data.length && taken > 0)
+      this.recordEnds.push(seqAdd(this.sendBase, this.sendBuffer.length));
     return taken;
   }
 

@@ -109,5 +109,7 @@ export function linuxTcpConfig(sysctls: Sysctls = defaultSysctls()): Partial<Tcp
     nagle: true,
     // tcp_ack() discards an ACK beyond SND.NXT without answering it.
     ackUnsentDataReply: false,
+    // The scripts show PSH on the last segment of each cwnd-limited burst (`> P. 1:10001(10000)`).
+    pushAtBurstEnd: true,
   };
 }

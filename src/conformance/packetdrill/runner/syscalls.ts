@@ -83,7 +83,9 @@ const F_GETFL = 3;
 const F_SETFL = 4;
 const MSG_DONTWAIT = 0x40;
 /** Send flags that change nothing ustack can express: accepted, and the packets show the difference. */
-const SEND_FLAGS_IGNORED = 0x80 /* MSG_EOR */ | 0x4000 /* MSG_NOSIGNAL */ | 0x8000; /* MSG_MORE */
+const SEND_FLAGS_IGNORED = 0x4000 /* MSG_NOSIGNAL */ | 0x8000; /* MSG_MORE */
+/** The write ends a record: the stack never coalesces later data into its last segment. */
+const MSG_EOR = 0x80;
 const POLL = {
   IN: 0x1,
   OUT: 0x4,
@@ -293,7 +295,7 @@ export class ScriptProcess {
     flags: number,
   ) {
     if (!entry) return failed('EBADF');
-    if (flags & ~(MSG_DONTWAIT | SEND_FLAGS_IGNORED))
+    if (flags & ~(MSG_DONTWAIT | MSG_EOR | SEND_FLAGS_IGNORED))
       throw new ArgumentError(`unsupported send flags 0x${flags.toString(16)}`);
     if (isNull(buffer)) return failed('EFAULT');
     const tcb = entry.tcb;
@@ -304,7 +306,7 @@ export class ScriptProcess {
     // A blocking write returns only when everything is queued (or on an error after a partial write).
     const attempt = (): CallOutcome => {
       while (written < length) {
-        const n = tcb.send(new Uint8Array(length - written));
+        const n = tcb.send(new Uint8Array(length - written), (flags & MSG_EOR) !== 0);
         if (isErrno(n)) {
           if (n.errno === 'EAGAIN' && !nonBlocking) return { kind: 'blocked', retry: attempt };
           return written > 0 ? returned(written) : failed(n.errno);
