@@ -1,0 +1,186 @@
+// The paths a benchmark compares, each a lab it builds in namespaces of its own (198.18.0.0/15 only) and
+// tears down: the kernel against itself over a veth pair (offloads on, and off with ethtool -K), ustack
+// and lwIP behind a TUN device with the kernel as their peer, and ustack against itself in memory.
+// Every path serves the same four services and is driven by the same client program for its kind.
+
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  addAddress,
+  configureKernelSide,
+  createNamespace,
+  deleteNamespace,
+  runCommand,
+  setMtu,
+  setUp,
+  uniqueNamespaceName,
+} from '../../src/link/netns.ts';
+import { Peer, ROOT, tsNode } from './processes.ts';
+
+export type PathId = 'veth-gso' | 'veth' | 'ustack-tun' | 'lwip-tun' | 'ustack-memory';
+
+export const PATH_LABELS: Record<PathId, string> = {
+  'veth-gso': 'kernel↔kernel veth, offloads on',
+  veth: 'kernel↔kernel veth, offloads off',
+  'ustack-tun': 'kernel↔ustack TUN',
+  'lwip-tun': 'kernel↔lwIPv6 TUN',
+  'ustack-memory': 'ustack↔ustack in memory',
+};
+
+export type ClientMode = 'send' | 'recv' | 'rr-tcp' | 'rr-udp' | 'connrate' | 'scale' | 'idle';
+
+export interface BenchPath {
+  readonly id: PathId;
+  /** The namespace the client runs in (none: the in-memory pair, one process). */
+  readonly clientNetns?: string;
+  /** The server process, whose memory is sampled and whose threads are pinned; none in memory. */
+  readonly server?: Peer;
+  clientArgv(mode: ClientMode, seconds: number, count: number): string[];
+  close(): Promise<void>;
+}
+
+const KERNEL_PEER = join(ROOT, 'bench/peers/kernel-peer.py');
+const LWIP_SOURCE = join(ROOT, 'bench/peers/lwip-peer.c');
+const LWIP_HEADER = '/usr/include/lwipv6.h';
+const TUN_KERNEL_SIDE = '198.18.0.1/24';
+const TUN_STACK_ADDR = '198.18.0.2';
+const VETH_CLIENT = '198.18.1.1/24';
+const VETH_SERVER = '198.18.1.2/24';
+
+function kernelClient(host: string) {
+  return (mode: ClientMode, seconds: number, count: number): string[] => [
+    'python3',
+    KERNEL_PEER,
+    mode,
+    host,
+    String(seconds),
+    String(count),
+  ];
+}
+
+/**
+ * A namespace for a client: loopback up, and TIME_WAIT ports reused for new connections (the connection
+ * rate step opens thousands from one address; the sysctl is per namespace).
+ */
+async function clientNamespace(prefix: string): Promise<string> {
+  const name = uniqueNamespaceName(prefix);
+  await createNamespace(name);
+  await runCommand('ip', ['netns', 'exec', name, 'sysctl', '-qw', 'net.ipv4.tcp_tw_reuse=1']);
+  return name;
+}
+
+async function withCleanup<T>(build: () => Promise<T>, cleanup: () => Promise<void>): Promise<T> {
+  try {
+    return await build();
+  } catch (error) {
+    await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Two namespaces joined by a veth pair; the kernel-peer.py server in one, the client in the other. */
+export async function vethPath(mtu: number, offloads: boolean): Promise<BenchPath> {
+  const client = await clientNamespace('ustack-bench-vc');
+  const server = uniqueNamespaceName('ustack-bench-vs');
+  let peer: Peer | undefined;
+  const close = async (): Promise<void> => {
+    await peer?.stop();
+    await deleteNamespace(server).catch(() => undefined);
+    await deleteNamespace(client);
+  };
+  return withCleanup(async () => {
+    await createNamespace(server);
+    await runCommand('ip', ['-n', client, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1']);
+    await runCommand('ip', ['-n', client, 'link', 'set', 'veth1', 'netns', server]);
+    for (const [ns, dev, cidr] of [
+      [client, 'veth0', VETH_CLIENT],
+      [server, 'veth1', VETH_SERVER],
+    ] as const) {
+      await setMtu(ns, dev, mtu);
+      await addAddress(ns, dev, cidr);
+      if (!offloads) {
+        const features = ['tso', 'gso', 'gro', 'tx', 'rx', 'sg'].flatMap((f) => [f, 'off']);
+        await runCommand('ip', ['netns', 'exec', ns, 'ethtool', '-K', dev, ...features]);
+      }
+      await setUp(ns, dev);
+    }
+    peer = await Peer.start(['ip', 'netns', 'exec', server, 'python3', KERNEL_PEER, 'serve']);
+    return {
+      id: offloads ? 'veth-gso' : 'veth',
+      clientNetns: client,
+      server: peer,
+      clientArgv: kernelClient(VETH_SERVER.split('/')[0]!),
+      close,
+    } satisfies BenchPath;
+  }, close);
+}
+
+/** ustack behind a TUN device in a namespace (bench/peers/ustack-peer.ts), the kernel as its client. */
+export async function ustackTunPath(mtu: number): Promise<BenchPath> {
+  const ns = await clientNamespace('ustack-bench-ut');
+  let peer: Peer | undefined;
+  const close = async (): Promise<void> => {
+    await peer?.stop();
+    await deleteNamespace(ns);
+  };
+  return withCleanup(async () => {
+    const file = join(ROOT, 'bench/peers/ustack-peer.ts');
+    peer = await Peer.start(tsNode(file, ['--netns', ns, '--mtu', String(mtu)]));
+    return {
+      id: 'ustack-tun',
+      clientNetns: ns,
+      server: peer,
+      clientArgv: kernelClient(TUN_STACK_ADDR),
+      close,
+    } satisfies BenchPath;
+  }, close);
+}
+
+/** Why lwIP cannot run here, or undefined when its headers and library are installed. */
+export function lwipUnavailable(): string | undefined {
+  return existsSync(LWIP_HEADER)
+    ? undefined
+    : `${LWIP_HEADER} not found: Debian's liblwipv6-dev is not installed (apt-get install -y liblwipv6-dev)`;
+}
+
+/** Compiles bench/peers/lwip-peer.c into a temporary directory and returns the binary's path. */
+export async function buildLwipPeer(): Promise<string> {
+  const out = join(mkdtempSync(join(tmpdir(), 'ustack-bench-')), 'lwip-peer');
+  await promisify(execFile)('cc', ['-O2', '-o', out, LWIP_SOURCE, '-llwipv6', '-lpthread']);
+  return out;
+}
+
+/** lwIPv6 behind a TUN device it creates itself in the namespace (MTU 1500: lwipv6's tunif default). */
+export async function lwipTunPath(binary: string): Promise<BenchPath> {
+  const ns = await clientNamespace('ustack-bench-lw');
+  let peer: Peer | undefined;
+  const close = async (): Promise<void> => {
+    await peer?.stop();
+    await deleteNamespace(ns);
+  };
+  return withCleanup(async () => {
+    peer = await Peer.start(['ip', 'netns', 'exec', ns, binary, 'lwip0', TUN_STACK_ADDR]);
+    await configureKernelSide(ns, 'lwip0', TUN_KERNEL_SIDE);
+    return {
+      id: 'lwip-tun',
+      clientNetns: ns,
+      server: peer,
+      clientArgv: kernelClient(TUN_STACK_ADDR),
+      close,
+    } satisfies BenchPath;
+  }, close);
+}
+
+/** ustack against ustack in one process (bench/peers/memory-pair.ts): no device, no namespace. */
+export function memoryPath(mtu: number): BenchPath {
+  const file = join(ROOT, 'bench/peers/memory-pair.ts');
+  return {
+    id: 'ustack-memory',
+    clientArgv: (mode, seconds, count) =>
+      tsNode(file, [mode, String(seconds), String(count), '--mtu', String(mtu)], ['--expose-gc']),
+    close: async () => undefined,
+  };
+}

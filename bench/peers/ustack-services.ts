@@ -1,0 +1,86 @@
+// The benchmark's four services on a ustack, through the Python-style socket API a user would write:
+// discard (RFC 863, port 9: the bulk sink), source (port 19: like chargen, RFC 864, sending one reused
+// 1 MiB buffer for as long as the client asks, so that the sender, not string building, is measured), TCP echo and UDP echo
+// (RFC 862, port 7: the ping-pong and connection-rate server). The same services are written in Python
+// for the kernel reference (kernel-peer.py) and in C for lwIP (lwip-peer.c), so every path serves alike.
+
+import type { Stack } from '../../src/host.ts';
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  SHUT_WR,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  TCP_NODELAY,
+} from '../../src/socket/constants.ts';
+import type { Socket } from '../../src/socket/socket.ts';
+
+export const DISCARD_PORT = 9;
+export const SOURCE_PORT = 19;
+export const ECHO_PORT = 7;
+
+const RECV_BYTES = 256 * 1024;
+const SOURCE_CHUNK = new Uint8Array(1024 * 1024).fill(0x5a);
+
+/** Starts the four services; the returned function closes the listeners. */
+export function startServices(stack: Stack): () => void {
+  const listeners = [
+    listen(stack, DISCARD_PORT, discard),
+    listen(stack, SOURCE_PORT, source),
+    listen(stack, ECHO_PORT, echo),
+  ];
+  const udp = stack.socket(AF_INET, SOCK_DGRAM);
+  udp.bind(['', ECHO_PORT]);
+  void udpEcho(udp);
+  return () => {
+    for (const listener of listeners) listener.close();
+    udp.close();
+  };
+}
+
+function listen(stack: Stack, port: number, serve: (conn: Socket) => Promise<void>): Socket {
+  const listener = stack.socket(AF_INET, SOCK_STREAM);
+  listener.bind(['', port]);
+  listener.listen(1024);
+  void (async () => {
+    for (;;) {
+      const [conn] = await listener.accept().catch(() => [undefined]);
+      if (!conn) return;
+      void serve(conn)
+        .catch(() => undefined)
+        .finally(() => conn.close());
+    }
+  })();
+  return listener;
+}
+
+/** Reads until the peer's FIN, then closes: the sender times the transfer up to our close. */
+async function discard(conn: Socket): Promise<void> {
+  while ((await conn.recv(RECV_BYTES)).length > 0);
+}
+
+/** Sends for the milliseconds the client asks (one ASCII line), then closes: the server ends the transfer. */
+async function source(conn: Socket): Promise<void> {
+  const request = await conn.recv(32);
+  const deadline = performance.now() + Number(request.toString('latin1').trim() || '0');
+  while (performance.now() < deadline) await conn.sendall(SOURCE_CHUNK);
+}
+
+async function echo(conn: Socket): Promise<void> {
+  conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+  for (;;) {
+    const data = await conn.recv(RECV_BYTES);
+    if (data.length === 0) break;
+    await conn.sendall(data);
+  }
+  conn.shutdown(SHUT_WR);
+}
+
+async function udpEcho(udp: Socket): Promise<void> {
+  for (;;) {
+    const received = await udp.recvfrom(65535).catch(() => undefined);
+    if (!received) return;
+    const [data, from] = received;
+    if (from) await udp.sendto(data, from);
+  }
+}
