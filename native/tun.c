@@ -1,18 +1,26 @@
 // ustack's TUN addon: a Linux TUN device (IPv4 packets, no link header) driven by libuv readiness.
 //
 // Call chain:
-//   open(name, netnsPath, mtu, batch, queueLimit) → [setns into netnsPath] → open /dev/net/tun →
-//     TUNSETIFF → SIOCSIFMTU/SIOCGIFMTU → [setns back] → a device object
+//   open(name, netnsPath, mtu, batch, queueLimit, offload) → [setns into netnsPath] → open /dev/net/tun →
+//     [TUNGETFEATURES] → TUNSETIFF → [TUNSETVNETHDRSZ, TUNSETOFFLOAD] → SIOCSIFMTU/SIOCGIFMTU →
+//     [setns back] → a device object
 //   device.start(handler) → uv_poll(UV_READABLE) → on_poll → read_batch: read() until EAGAIN or `batch`
 //     packets into one slab → handler(count) ONCE per wake-up; frames[2i], frames[2i+1] = offset, length
-//   device.write(packet) → write() now; on EAGAIN copy into the queue and poll UV_WRITABLE → flush_queue
+//     of the IPv4 packet (with offloads, its virtio_net_hdr is the VNET_HDR_LEN bytes before `offset`)
+//   device.write(packet) → write() now (with offloads, writev() of `txHeader` then the packet); on EAGAIN
+//     copy into the queue and poll UV_WRITABLE → flush_queue
 //   device.close() → stop the poll, drop the queue (counted), close the fd (the device goes with it unless
 //     it was made persistent with `ip tuntap`)
 //
 // Why readiness and a slab: one JS call per wake-up instead of one per packet, and no allocation per
 // packet (building the views in JS from an Int32Array of frames measured ~3.5x cheaper than creating
-// typed arrays here with napi_create_typedarray). The frame table has FRAME_STRIDE fields per packet so
-// that IFF_VNET_HDR offload metadata (GSO type, checksum state) can later become extra fields.
+// typed arrays here with napi_create_typedarray).
+//
+// Offloads (IFF_VNET_HDR + TUNSETOFFLOAD with TUN_F_CSUM | TUN_F_TSO4): every packet, both ways, starts
+// with a struct virtio_net_hdr saying whether its TCP/UDP checksum is partial or verified and whether it
+// is a TSO super-segment of up to 64 KB. This file only moves those header bytes: JS reads them in front
+// of each received packet and fills `txHeader` before each write (src/link/virtio-net.ts), so the rules
+// live in one tested place and a write stays one N-API call.
 //
 // Malformed packets are the stack's business; this file only counts what it cannot hand on: write
 // errors by errno, a full queue, a queue dropped at close, and a read error that stops reading.
@@ -30,12 +38,19 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
 
 // The largest IPv4 packet (total length is 16 bits): every read gets at least this much room, so the
 // kernel never truncates a packet whatever MTU is set on the device later.
 #define FRAME_CAPACITY 65536
+// TUNSETVNETHDRSZ: struct virtio_net_hdr (10 bytes) padded to 12 (the size of virtio_net_hdr_mrg_rxbuf,
+// whose num_buffers field TUN leaves zero), so the IPv4 header after it stays 4-byte aligned in the slab.
+#define VNET_HDR_LEN 12
+// With offloads one read may be a 64 KB super-segment: the slab holds at least this much beyond the
+// `batch` MTU-sized frames, so a batch of GRO-sized packets is not cut short after two reads.
+#define OFFLOAD_SLAB_EXTRA (16 * FRAME_CAPACITY)
 #define FRAME_ALIGN 8
 #define FRAME_STRIDE 2
 #define MAX_BATCH 1024
@@ -44,6 +59,11 @@
 
 #define WRITE_SENT 0
 #define WRITE_QUEUED 1
+
+// The `offload` argument of open(): use offloads if the kernel offers IFF_VNET_HDR, never, or always.
+#define OFFLOAD_AUTO -1
+#define OFFLOAD_OFF 0
+#define OFFLOAD_ON 1
 
 typedef struct queued_packet {
   struct queued_packet *next;
@@ -56,6 +76,11 @@ typedef struct {
   int fd;
   char name[IFNAMSIZ];
   int mtu;
+  // VNET_HDR_LEN with offloads, else 0: the bytes in front of every packet read or written.
+  size_t vnet_hdr_len;
+  // Filled by JS before each write(); napi-owned (tx_header_ref) so JS writes it without a call.
+  napi_ref tx_header_ref;
+  uint8_t *tx_header;
 
   uv_poll_t *poll;
   int poll_events;
@@ -133,6 +158,7 @@ typedef struct {
   int fd;
   char name[IFNAMSIZ];
   int mtu;
+  bool offload;
   int err;
   const char *failed_syscall;
   const char *failed_path;
@@ -144,22 +170,52 @@ static void open_failed(open_result *out, const char *syscall, const char *path)
   out->failed_path = path;
 }
 
-// The TUNSETIFF flags. IFF_NO_PI: packets are bare IPv4, no 4-byte protocol-information prefix.
-// IFF_VNET_HDR (and TUNSETOFFLOAD after TUNSETIFF) will be added here.
-static short tun_flags(void) {
-  return IFF_TUN | IFF_NO_PI;
+// Whether to ask for IFF_VNET_HDR: OFFLOAD_AUTO asks the kernel (TUNGETFEATURES lists the flags
+// TUNSETIFF accepts); OFFLOAD_ON asks regardless, so an old kernel's refusal surfaces as TUNSETIFF's errno.
+static bool wants_vnet_header(int fd, int offload) {
+  if (offload == OFFLOAD_OFF) return false;
+  if (offload == OFFLOAD_ON) return true;
+  unsigned int features = 0;
+  return ioctl(fd, TUNGETFEATURES, &features) == 0 && (features & IFF_VNET_HDR) != 0;
+}
+
+// After TUNSETIFF with IFF_VNET_HDR: a 12-byte header, little-endian fields, and the offloads we take.
+// TUN_F_CSUM: the kernel may hand us packets whose TCP/UDP checksum is partial (NEEDS_CSUM) and finishes
+// the ones we mark so. TUN_F_TSO4: it may hand us TCP super-segments (GRO/GSO, up to 64 KB) and cuts the
+// ones we write into MSS-sized segments (gso_size).
+static void enable_offloads(open_result *out, const char *path) {
+  int header_len = VNET_HDR_LEN;
+  if (ioctl(out->fd, TUNSETVNETHDRSZ, &header_len) < 0) {
+    open_failed(out, "ioctl(TUNSETVNETHDRSZ)", path);
+    return;
+  }
+  // virtio 1.0 headers are little-endian; a little-endian host is that already, and a big-endian one
+  // needs TUNSETVNETLE (present when the kernel was built with CONFIG_TUN_VNET_CROSS_LE).
+  int little_endian = 1;
+  bool host_little_endian = *(const uint8_t *)&little_endian == 1;
+  if (ioctl(out->fd, TUNSETVNETLE, &little_endian) < 0 && !host_little_endian) {
+    open_failed(out, "ioctl(TUNSETVNETLE)", path);
+    return;
+  }
+  if (ioctl(out->fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) < 0) {
+    open_failed(out, "ioctl(TUNSETOFFLOAD)", path);
+    return;
+  }
+  out->offload = true;
 }
 
 // Creates (or attaches to) the device in the calling thread's current network namespace.
-static void open_device(const char *requested_name, int mtu, open_result *out) {
+// IFF_NO_PI: packets are bare IPv4, no 4-byte protocol-information prefix.
+static void open_device(const char *requested_name, int mtu, int offload, open_result *out) {
   out->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (out->fd < 0) {
     open_failed(out, "open", "/dev/net/tun");
     return;
   }
+  bool vnet_header = wants_vnet_header(out->fd, offload);
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = tun_flags();
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet_header ? IFF_VNET_HDR : 0);
   // An empty name lets the kernel pick "tun%d"; a name with "%d" picks the next free number.
   strncpy(ifr.ifr_name, requested_name, IFNAMSIZ - 1);
   if (ioctl(out->fd, TUNSETIFF, &ifr) < 0) {
@@ -168,6 +224,10 @@ static void open_device(const char *requested_name, int mtu, open_result *out) {
   }
   memcpy(out->name, ifr.ifr_name, IFNAMSIZ);
   out->name[IFNAMSIZ - 1] = '\0';
+  if (vnet_header) {
+    enable_offloads(out, out->name);
+    if (out->err != 0) return;
+  }
 
   // The MTU ioctls go through any socket of the device's namespace, which is the current one here.
   int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -198,7 +258,8 @@ static void open_device(const char *requested_name, int mtu, open_result *out) {
 // setns(2) with CLONE_NEWNET moves only the calling thread, so the main thread steps into the target
 // namespace, creates the device there (a TUN belongs to the namespace its fd was opened in), and steps
 // back. Nothing else runs on this thread meanwhile.
-static void open_in_namespace(const char *netns_path, const char *name, int mtu, open_result *out) {
+static void open_in_namespace(const char *netns_path, const char *name, int mtu, int offload,
+                              open_result *out) {
   int original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (original < 0) {
     open_failed(out, "open", "/proc/thread-self/ns/net");
@@ -217,7 +278,7 @@ static void open_in_namespace(const char *netns_path, const char *name, int mtu,
     return;
   }
   close(target);
-  open_device(name, mtu, out);
+  open_device(name, mtu, offload, out);
   // Staying in the wrong namespace would silently move every later socket of this thread.
   if (setns(original, CLONE_NEWNET) < 0) {
     napi_fatal_error("ustack tun", NAPI_AUTO_LENGTH, "setns back to the original namespace failed",
@@ -298,15 +359,19 @@ static void read_batch(tun_device *dev) {
   size_t offset = 0;
   uint32_t count = 0;
   int fatal = 0;
-  while (count < dev->batch && dev->slab_size - offset >= FRAME_CAPACITY) {
-    ssize_t n = read(dev->fd, dev->slab + offset, FRAME_CAPACITY);
+  size_t header = dev->vnet_hdr_len;
+  size_t capacity = header + FRAME_CAPACITY;
+  while (count < dev->batch && dev->slab_size - offset >= capacity) {
+    ssize_t n = read(dev->fd, dev->slab + offset, capacity);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) fatal = errno;
       break;
     }
-    dev->frames[FRAME_STRIDE * count] = (int32_t)offset;
-    dev->frames[FRAME_STRIDE * count + 1] = (int32_t)n;
+    // The kernel always writes the whole header; a shorter read cannot happen, and carries no packet.
+    if ((size_t)n < header) continue;
+    dev->frames[FRAME_STRIDE * count] = (int32_t)(offset + header);
+    dev->frames[FRAME_STRIDE * count + 1] = (int32_t)((size_t)n - header);
     count++;
     offset += align_frame((size_t)n);
   }
@@ -370,19 +435,22 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
 
 // ---- writes ----------------------------------------------------------------------------------------
 
+// Queues the virtio_net_hdr (if any) and the packet as one buffer, written later with one write().
 static int enqueue(tun_device *dev, const uint8_t *data, size_t length) {
   if (dev->queue_length >= dev->queue_limit) {
     dev->tx_queue_full += 1;
     return -ENOBUFS;
   }
-  queued_packet *packet = malloc(sizeof *packet + length);
+  size_t header = dev->vnet_hdr_len;
+  queued_packet *packet = malloc(sizeof *packet + header + length);
   if (packet == NULL) {
     count_errno(dev->tx_errors, ENOMEM);
     return -ENOMEM;
   }
   packet->next = NULL;
-  packet->length = length;
-  memcpy(packet->data, data, length);
+  packet->length = header + length;
+  memcpy(packet->data, dev->tx_header, header);
+  memcpy(packet->data + header, data, length);
   if (dev->queue_tail != NULL) dev->queue_tail->next = packet;
   else dev->queue_head = packet;
   dev->queue_tail = packet;
@@ -401,8 +469,13 @@ static int write_packet(tun_device *dev, const uint8_t *data, size_t length) {
   }
   // Packets queued earlier go first: a TUN write is delivered in order, and so must ours be.
   if (dev->queue_head != NULL) return enqueue(dev, data, length);
+  // The header and the packet go out as one TUN frame without copying them together.
+  struct iovec parts[2] = {
+      {.iov_base = dev->tx_header, .iov_len = dev->vnet_hdr_len},
+      {.iov_base = (void *)data, .iov_len = length},
+  };
   for (;;) {
-    ssize_t n = write(dev->fd, data, length);
+    ssize_t n = dev->vnet_hdr_len > 0 ? writev(dev->fd, parts, 2) : write(dev->fd, data, length);
     if (n >= 0) {
       dev->tx_packets += 1;
       return WRITE_SENT;
@@ -446,6 +519,7 @@ static void release_holder(tun_device *dev) {
   if (--dev->holders > 0) return;
   if (dev->slab_ref != NULL) napi_delete_reference(dev->env, dev->slab_ref);
   if (dev->frames_ref != NULL) napi_delete_reference(dev->env, dev->frames_ref);
+  if (dev->tx_header_ref != NULL) napi_delete_reference(dev->env, dev->tx_header_ref);
   free(dev);
 }
 
@@ -483,7 +557,10 @@ static bool packet_bytes(napi_env env, napi_value value, const uint8_t **data, s
   return true;
 }
 
-/** write(packet: Uint8Array): 0 sent, 1 queued, -errno dropped (and counted). */
+/**
+ * write(packet: Uint8Array): 0 sent, 1 queued, -errno dropped (and counted). With offloads the packet goes
+ * out behind the virtio_net_hdr the caller has just written into `txHeader`.
+ */
 static napi_value tun_write(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -595,9 +672,11 @@ static napi_value set_function(napi_env env, napi_value object, const char *key,
   return set_value(env, object, key, function);
 }
 
-// The read slab and the frame table live in V8's heap, so JS views them without a copy.
+// The read slab, the frame table and the transmit header live in V8's heap, so JS uses them without a
+// copy or a call.
 static napi_value describe_device(napi_env env, napi_value object, tun_device *dev) {
-  napi_value slab_buffer, slab, frames_buffer, frames, name, mtu, stride;
+  napi_value slab_buffer, slab, frames_buffer, frames, name, mtu, stride, header_buffer, tx_header,
+      header_len;
   void *raw;
   NAPI_CALL(env, napi_create_arraybuffer(env, dev->slab_size, &raw, &slab_buffer));
   dev->slab = raw;
@@ -608,12 +687,20 @@ static napi_value describe_device(napi_env env, napi_value object, tun_device *d
   NAPI_CALL(env, napi_create_typedarray(env, napi_int32_array, frame_fields, frames_buffer, 0, &frames));
   NAPI_CALL(env, napi_create_reference(env, slab_buffer, 1, &dev->slab_ref));
   NAPI_CALL(env, napi_create_reference(env, frames_buffer, 1, &dev->frames_ref));
+  NAPI_CALL(env, napi_create_arraybuffer(env, VNET_HDR_LEN, &raw, &header_buffer));
+  dev->tx_header = raw;
+  memset(dev->tx_header, 0, VNET_HDR_LEN);
+  NAPI_CALL(env, napi_create_typedarray(env, napi_uint8_array, VNET_HDR_LEN, header_buffer, 0, &tx_header));
+  NAPI_CALL(env, napi_create_reference(env, header_buffer, 1, &dev->tx_header_ref));
+  NAPI_CALL(env, napi_create_uint32(env, (uint32_t)dev->vnet_hdr_len, &header_len));
   NAPI_CALL(env, napi_create_string_utf8(env, dev->name, NAPI_AUTO_LENGTH, &name));
   NAPI_CALL(env, napi_create_int32(env, dev->mtu, &mtu));
   NAPI_CALL(env, napi_create_uint32(env, FRAME_STRIDE, &stride));
   if (set_value(env, object, "name", name) == NULL || set_value(env, object, "mtu", mtu) == NULL ||
       set_value(env, object, "slab", slab) == NULL || set_value(env, object, "frames", frames) == NULL ||
       set_value(env, object, "frameStride", stride) == NULL ||
+      set_value(env, object, "vnetHeaderLength", header_len) == NULL ||
+      set_value(env, object, "txHeader", tx_header) == NULL ||
       set_function(env, object, "start", tun_start, dev) == NULL ||
       set_function(env, object, "write", tun_write, dev) == NULL ||
       set_function(env, object, "close", tun_close, dev) == NULL ||
@@ -636,18 +723,21 @@ static bool get_string_arg(napi_env env, napi_value value, char *out, size_t siz
   return true;
 }
 
-/** open(name: string, netnsPath: string, mtu: number, batch: number, queueLimit: number) */
+/**
+ * open(name: string, netnsPath: string, mtu: number, batch: number, queueLimit: number, offload: number):
+ * offload -1 = when the kernel offers IFF_VNET_HDR, 0 = never, 1 = always (an error if refused).
+ */
 static napi_value tun_open(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5) {
-    napi_throw_type_error(env, NULL, "open(name, netnsPath, mtu, batch, queueLimit)");
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "open(name, netnsPath, mtu, batch, queueLimit, offload)");
     return NULL;
   }
   char name[IFNAMSIZ + 1];
   char netns_path[4096];
-  int32_t mtu, batch;
+  int32_t mtu, batch, offload;
   uint32_t queue_limit;
   if (!get_string_arg(env, argv[0], name, sizeof name) ||
       !get_string_arg(env, argv[1], netns_path, sizeof netns_path))
@@ -655,14 +745,16 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_get_value_int32(env, argv[2], &mtu));
   NAPI_CALL(env, napi_get_value_int32(env, argv[3], &batch));
   NAPI_CALL(env, napi_get_value_uint32(env, argv[4], &queue_limit));
-  if (batch < 1 || batch > MAX_BATCH || mtu < 0 || mtu >= FRAME_CAPACITY) {
-    napi_throw_range_error(env, NULL, "batch must be 1..1024 and mtu 0..65535");
+  NAPI_CALL(env, napi_get_value_int32(env, argv[5], &offload));
+  if (batch < 1 || batch > MAX_BATCH || mtu < 0 || mtu >= FRAME_CAPACITY || offload < OFFLOAD_AUTO ||
+      offload > OFFLOAD_ON) {
+    napi_throw_range_error(env, NULL, "batch must be 1..1024, mtu 0..65535 and offload -1, 0 or 1");
     return NULL;
   }
 
   open_result opened = {.fd = -1};
-  if (netns_path[0] != '\0') open_in_namespace(netns_path, name, mtu, &opened);
-  else open_device(name, mtu, &opened);
+  if (netns_path[0] != '\0') open_in_namespace(netns_path, name, mtu, offload, &opened);
+  else open_device(name, mtu, offload, &opened);
   if (opened.err != 0) {
     if (opened.fd >= 0) close(opened.fd);
     return throw_errno(env, opened.err, opened.failed_syscall, opened.failed_path);
@@ -679,7 +771,9 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   dev->mtu = opened.mtu;
   dev->batch = (uint32_t)batch;
   dev->queue_limit = queue_limit;
-  dev->slab_size = (size_t)dev->batch * align_frame((size_t)dev->mtu) + FRAME_CAPACITY;
+  dev->vnet_hdr_len = opened.offload ? VNET_HDR_LEN : 0;
+  dev->slab_size = (size_t)dev->batch * align_frame(dev->vnet_hdr_len + (size_t)dev->mtu) +
+                   (opened.offload ? OFFLOAD_SLAB_EXTRA : 0) + dev->vnet_hdr_len + FRAME_CAPACITY;
 
   napi_value object;
   if (napi_create_object(env, &object) != napi_ok ||

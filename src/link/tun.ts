@@ -6,12 +6,30 @@
 // copies it into a bounded queue and flushes it when the fd turns writable, so nothing is lost silently
 // (a full queue is a counted drop, 'drop.tun.tx-queue-full').
 //
+// Offloads (IFF_VNET_HDR + TUNSETOFFLOAD, on by default where the kernel offers them): each packet comes
+// with a virtio_net_hdr (virtio-net.ts). Inbound, the kernel's TCP and UDP checksums are mostly partial
+// (never computed: the TUN is memory, not a wire) and its TCP segments up to 64 KB (GSO/GRO), so the caps
+// say rxChecksumVerified and this link itself checks the few packets whose header vouches for nothing.
+// Outbound, the stack leaves TCP checksums partial (txChecksumOffload) and may send TCP super-segments up
+// to `maxSegment`; describeOutbound marks them for the kernel to finish and to cut at the MTU.
+//
 // The addon is loaded on first use, so importing this module works where it was never built.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Link, type LinkCaps, type PacketsHandler, plainCaps } from './link.ts';
+import {
+  blankVirtioNetHdr,
+  describeOutbound,
+  emitVirtioNetHdr,
+  parseVirtioNetHdr,
+  rxChecksumState,
+  segmentCount,
+  transportChecksumValid,
+  VIRTIO_NET_HDR_GSO_NONE,
+  VIRTIO_NET_HDR_LEN,
+} from './virtio-net.ts';
 
 export interface TunOptions {
   /** The interface name ('tun0'), or a pattern the kernel completes ('ustack%d'). Default: 'tun%d'. */
@@ -24,6 +42,11 @@ export interface TunOptions {
   batch?: number;
   /** The most packets held while the kernel refuses writes (EAGAIN). Default 4096. */
   queueLimit?: number;
+  /**
+   * Checksum and TSO4 offloads (IFF_VNET_HDR + TUNSETOFFLOAD): TCP segments up to 64 KB both ways, checksums
+   * left to the kernel. Default: on when the kernel offers IFF_VNET_HDR; `true` fails where it does not.
+   */
+  offload?: boolean;
 }
 
 export interface TunLink extends Link {
@@ -31,7 +54,13 @@ export interface TunLink extends Link {
   readonly name: string;
   /** Packets waiting in the addon for the fd to become writable. */
   readonly queueDepth: number;
-  /** netstat-style counts: 'tun.rx.packets', 'tun.rx.batches', 'tun.tx.packets', 'tun.tx.queued', drops. */
+  /** Whether the device runs with offloads (see TunOptions.offload). */
+  readonly offload: boolean;
+  /**
+   * netstat-style counts: 'tun.rx.packets', 'tun.rx.batches', 'tun.tx.packets', 'tun.tx.queued', drops; with
+   * offloads also 'tun.rx.gso-packets' / 'tun.tx.gso-packets' (super-segments, larger than the MTU) and
+   * 'tun.rx.gso-segments' / 'tun.tx.gso-segments' (the MTU-sized packets they stand for).
+   */
   counters(): Record<string, number>;
 }
 
@@ -55,6 +84,10 @@ interface NativeTun {
   /** Per packet of a batch, `frameStride` numbers: offset in `slab`, length. */
   readonly frames: Int32Array;
   readonly frameStride: number;
+  /** 12 with offloads (the virtio_net_hdr in front of each packet in `slab`), else 0. */
+  readonly vnetHeaderLength: number;
+  /** The virtio_net_hdr the next write() sends in front of its packet (offloads only). */
+  readonly txHeader: Uint8Array;
   start(handler: (count: number) => void): void;
   /** 0 sent, 1 queued, -errno dropped (the addon counts drops). */
   write(packet: Uint8Array): number;
@@ -64,7 +97,15 @@ interface NativeTun {
 }
 
 interface NativeModule {
-  open(name: string, netnsPath: string, mtu: number, batch: number, queueLimit: number): NativeTun;
+  /** offload: -1 when the kernel offers it, 0 never, 1 always. */
+  open(
+    name: string,
+    netnsPath: string,
+    mtu: number,
+    batch: number,
+    queueLimit: number,
+    offload: number,
+  ): NativeTun;
 }
 
 interface NativeError extends Error {
@@ -82,6 +123,8 @@ export const NETNS_DIR = '/var/run/netns';
 const MAX_NAME_LEN = 15;
 const DEFAULT_BATCH = 64;
 const DEFAULT_QUEUE_LIMIT = 4096;
+/** The largest IPv4 packet (16-bit total length): TSO super-segments go up to this. */
+const MAX_IPV4_PACKET = 65535;
 
 let nativeModule: NativeModule | undefined;
 
@@ -98,18 +141,41 @@ function loadAddon(): NativeModule {
   return nativeModule;
 }
 
+/** Counts kept in JS for what only the offload path sees. */
+interface OffloadCounts {
+  rxGsoPackets: number;
+  rxGsoSegments: number;
+  rxChecked: number;
+  rxBadChecksum: number;
+  txGsoPackets: number;
+  txGsoSegments: number;
+}
+
 class TunDevice implements TunLink {
   readonly caps: LinkCaps;
   readonly name: string;
   readonly mtu: number;
+  readonly offload: boolean;
   private readonly packets: Uint8Array[] = [];
+  private readonly header = blankVirtioNetHdr();
+  private readonly counts: OffloadCounts = {
+    rxGsoPackets: 0,
+    rxGsoSegments: 0,
+    rxChecked: 0,
+    rxBadChecksum: 0,
+    txGsoPackets: 0,
+    txGsoSegments: 0,
+  };
   private handler: PacketsHandler | undefined;
   private reading = false;
 
   constructor(private readonly native: NativeTun) {
     this.name = native.name;
     this.mtu = native.mtu;
-    this.caps = plainCaps(native.mtu);
+    this.offload = native.vnetHeaderLength > 0;
+    this.caps = this.offload
+      ? { rxChecksumVerified: true, txChecksumOffload: true, maxSegment: MAX_IPV4_PACKET }
+      : plainCaps(native.mtu);
   }
 
   get queueDepth(): number {
@@ -117,6 +183,15 @@ class TunDevice implements TunLink {
   }
 
   send(packet: Uint8Array): void {
+    if (this.offload) {
+      const header = this.header;
+      describeOutbound(packet, this.mtu, header);
+      emitVirtioNetHdr(header, this.native.txHeader, 0);
+      if (header.gsoType !== VIRTIO_NET_HDR_GSO_NONE) {
+        this.counts.txGsoPackets++;
+        this.counts.txGsoSegments += segmentCount(header, packet.length);
+      }
+    }
     this.native.write(packet);
   }
 
@@ -137,7 +212,16 @@ class TunDevice implements TunLink {
   }
 
   counters(): Record<string, number> {
-    return this.native.counters();
+    const counters = this.native.counters();
+    if (!this.offload) return counters;
+    const c = this.counts;
+    counters['tun.rx.gso-packets'] = c.rxGsoPackets;
+    counters['tun.rx.gso-segments'] = c.rxGsoSegments;
+    counters['tun.rx.checksums-checked'] = c.rxChecked;
+    counters['tun.tx.gso-packets'] = c.txGsoPackets;
+    counters['tun.tx.gso-segments'] = c.txGsoSegments;
+    if (c.rxBadChecksum > 0) counters['drop.tun.rx-bad-checksum'] = c.rxBadChecksum;
+    return counters;
   }
 
   // `new Uint8Array(buffer, offset, length)` measured ~3x cheaper per packet than slab.subarray(), which
@@ -146,11 +230,36 @@ class TunDevice implements TunLink {
     const { slab, frames, frameStride: stride } = this.native;
     const buffer = slab.buffer;
     const packets = this.packets;
-    packets.length = count;
-    for (let i = 0; i < count; i++) {
-      packets[i] = new Uint8Array(buffer, frames[i * stride]!, frames[i * stride + 1]!);
+    if (!this.offload) {
+      packets.length = count;
+      for (let i = 0; i < count; i++) {
+        packets[i] = new Uint8Array(buffer, frames[i * stride]!, frames[i * stride + 1]!);
+      }
+      this.handler!(packets);
+      return;
     }
-    this.handler!(packets);
+    packets.length = 0;
+    const header = this.header;
+    const c = this.counts;
+    for (let i = 0; i < count; i++) {
+      const offset = frames[i * stride]!;
+      const packet = new Uint8Array(buffer, offset, frames[i * stride + 1]!);
+      parseVirtioNetHdr(slab, offset - VIRTIO_NET_HDR_LEN, header);
+      if (header.gsoType !== VIRTIO_NET_HDR_GSO_NONE) {
+        c.rxGsoPackets++;
+        c.rxGsoSegments += segmentCount(header, packet.length);
+      }
+      // The caps promise verified checksums: keep that promise for packets the kernel vouched nothing for.
+      if (rxChecksumState(header) === 'unknown') {
+        c.rxChecked++;
+        if (!transportChecksumValid(packet)) {
+          c.rxBadChecksum++;
+          continue;
+        }
+      }
+      packets.push(packet);
+    }
+    if (packets.length > 0) this.handler!(packets);
   }
 }
 
@@ -218,6 +327,7 @@ export async function openTun(options: TunOptions = {}): Promise<TunLink> {
       options.mtu ?? 0,
       options.batch ?? DEFAULT_BATCH,
       options.queueLimit ?? DEFAULT_QUEUE_LIMIT,
+      options.offload === undefined ? -1 : options.offload ? 1 : 0,
     );
   } catch (error) {
     throw describeOpenError(error as NativeError, options);
