@@ -182,7 +182,7 @@ async function measure(results: BenchResults, paths: BenchPath[], m: Measurement
 async function measureOnce(path: BenchPath, m: Measurement, pin: boolean): Promise<Figures> {
   if (path.server) await setPinned(path.server.pid, pin);
   const argv = placed(path.clientArgv(m.mode, m.seconds, m.count), { netns: path.clientNetns, pin });
-  const timeoutMs = (m.seconds + 30 + m.count / 20) * 1000;
+  const timeoutMs = (m.seconds + 15 + m.count / 50) * 1000;
   if (!m.sampleMemory) return runClient(argv, { timeoutMs });
   // Memory is the server's (the in-memory client holds both stacks): before, once connected, at peak.
   let pid = path.server?.pid;
