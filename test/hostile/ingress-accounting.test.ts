@@ -37,11 +37,6 @@ function seeds(): Uint8Array[] {
     timestamp: { tsVal: 1, tsEcr: 0 },
   });
   const quoted = udpPacket(5557, 40002, new Uint8Array(8), US, PEER).subarray(0, 28);
-  const firstFragment = ipPacket(
-    { protocol: 17, identification: 9, moreFragments: true },
-    new Uint8Array(64),
-  );
-  const lastFragment = ipPacket({ protocol: 17, identification: 9, fragmentOffset: 64 }, new Uint8Array(16));
   return [
     ...capturedPackets(),
     syn,
