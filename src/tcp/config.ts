@@ -54,6 +54,11 @@ export interface TcpConfig {
    * (RFC 9293 §3.9.1.2 asks for the latter): only the Linux profile turns this on.
    */
   pushAtBurstEnd: boolean;
+  /**
+   * RFC 3465 §2.2 L: slow start grows cwnd by at most L·SMSS per ACK. 2 as RFC 3465 and RFC 5681 §3.1
+   * allow; Linux (tcp_slow_start) grows by every segment an ACK covers, which its profile sets as Infinity.
+   */
+  slowStartLimitSegments: number;
 }
 
 const MIB = 1024 * 1024;
@@ -86,6 +91,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   ephemeralPorts: DEFAULT_EPHEMERAL_RANGE,
   ackUnsentDataReply: true,
   pushAtBurstEnd: false,
+  slowStartLimitSegments: 2,
 });
 
 /** Per-socket options (setsockopt): TCP_NODELAY, SO_KEEPALIVE + TCP_KEEP*, SO_LINGER 0, TCP_MAXSEG, SO_*BUF. */

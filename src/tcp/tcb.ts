@@ -124,6 +124,11 @@ export class Tcb {
   sndMss: number;
   /** Our estimate of the peer's full-sized segment, for "ACK every second full-sized segment". */
   rcvMss: number;
+  /**
+   * The largest packet the route's link takes when it segments (TSO), set by the layer; 0 without. The
+   * sender then emits super-segments of several MSS (tcb-send.ts tsoPayloadLen).
+   */
+  tsoMaxSegment = 0;
   sndWscale = 0;
   rcvWscale = 0;
   /** Both SYNs carried the window scale option (RFC 7323 §2.2), even if a shift is 0. */
@@ -218,6 +223,7 @@ export class Tcb {
       mss: this.sndMss,
       initialWindowSegments: config.initialWindowSegments,
       restartAfterIdle: config.restartAfterIdle,
+      slowStartLimitSegments: config.slowStartLimitSegments,
     });
   }
 

@@ -11,7 +11,12 @@ import { INITIAL_SSTHRESH } from '../../src/tcp/congestion/loss-based.ts';
 import { NewReno } from '../../src/tcp/congestion/newreno.ts';
 
 const MSS = 1000;
-const CONFIG: CongestionConfig = { mss: MSS, initialWindowSegments: 10, restartAfterIdle: true };
+const CONFIG: CongestionConfig = {
+  mss: MSS,
+  initialWindowSegments: 10,
+  restartAfterIdle: true,
+  slowStartLimitSegments: 2,
+};
 
 /**
  * One round trip of a sender that keeps its whole window in flight: the window sent at `start` is
@@ -61,6 +66,12 @@ describe.each(['newreno', 'cubic'] as const)('%s: the parts shared with Reno', (
     // A stretch ACK for 10 segments still adds only 2·SMSS.
     cc.onAck(now, 10 * MSS, cc.cwnd - 10 * MSS, millis(50));
     expect(segments(cc)).toBe(162);
+  });
+
+  it('with slowStartLimitSegments unbounded (the Linux profile) a stretch ACK adds every segment it covers', () => {
+    const cc = createCongestionControl(name, { ...CONFIG, slowStartLimitSegments: Number.POSITIVE_INFINITY });
+    cc.onAck(0, 10 * MSS, 0, millis(50));
+    expect(segments(cc)).toBe(20);
   });
 
   it('does not grow while application- or receiver-limited (RFC 7661, RFC 9438 §5.8)', () => {

@@ -50,6 +50,8 @@ export interface CongestionConfig {
   initialWindowSegments: number;
   /** RFC 5681 §4.1 (Linux net.ipv4.tcp_slow_start_after_idle). */
   restartAfterIdle: boolean;
+  /** RFC 3465 §2.2 L: slow start grows cwnd by at most L·SMSS per ACK (2; Linux: unbounded). */
+  slowStartLimitSegments: number;
 }
 
 export function createCongestionControl(

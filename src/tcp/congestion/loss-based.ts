@@ -8,9 +8,6 @@ import type { CongestionConfig, CongestionControl, CongestionControlName } from 
 // possible advertised window)": 65535 scaled by the largest RFC 7323 shift, 14.
 export const INITIAL_SSTHRESH = 0xffff * 2 ** 14;
 
-// RFC 3465 §2.2: in slow start cwnd grows by at most L·SMSS per ACK; L = 2 (RFC 5681 §3.1 allows it too).
-const SLOW_START_LIMIT_SEGMENTS = 2;
-
 export abstract class LossBasedControl implements CongestionControl {
   abstract readonly name: CongestionControlName;
   protected smss: number;
@@ -44,7 +41,8 @@ export abstract class LossBasedControl implements CongestionControl {
     if (this.window < this.threshold) {
       // RFC 5681 §3.1 slow start with RFC 3465 byte counting. Stopping at ssthresh lets congestion
       // avoidance start from exactly ssthresh (RFC 9438's cwnd_epoch), as Linux's tcp_slow_start does.
-      const increase = Math.min(ackedBytes, SLOW_START_LIMIT_SEGMENTS * this.smss);
+      // RFC 3465 §2.2: at most L·SMSS per ACK, so a stretch ACK does not release a burst.
+      const increase = Math.min(ackedBytes, this.config.slowStartLimitSegments * this.smss);
       this.window = Math.min(this.window + increase, this.threshold);
       return;
     }

@@ -111,5 +111,7 @@ export function linuxTcpConfig(sysctls: Sysctls = defaultSysctls()): Partial<Tcp
     ackUnsentDataReply: false,
     // The scripts show PSH on the last segment of each cwnd-limited burst (`> P. 1:10001(10000)`).
     pushAtBurstEnd: true,
+    // tcp_slow_start(): cwnd grows by the number of segments acknowledged, stretch ACKs included.
+    slowStartLimitSegments: Number.POSITIVE_INFINITY,
   };
 }
