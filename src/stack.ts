@@ -31,9 +31,9 @@ import { RouteTable } from './ip/route.ts';
 import type { LinkCaps } from './link/link.ts';
 import type { TcpConfig } from './tcp/config.ts';
 import type { TcpEvent } from './tcp/events.ts';
+import type { TcpListener } from './tcp/listener.ts';
 import { blankTcpRepr, emitTcp, parseTcp, TCP_PROTOCOL, type TcpRepr, tcpBufferLen } from './tcp/segment.ts';
 import type { Tcb } from './tcp/tcb.ts';
-import type { TcpListener } from './tcp/listener.ts';
 import { TcpLayer } from './tcp/tcp-layer.ts';
 import { emitUdp, parseUdp, UDP_HEADER_LEN, UDP_PROTOCOL, type UdpRepr } from './udp/datagram.ts';
 import { type UdpConfig, type UdpEndpoint, UdpLayer } from './udp/udp-layer.ts';
@@ -121,6 +121,7 @@ export class StackCore {
       stats: this.stats,
       trace: options.trace,
       routeMtu: (remote) => this.routeMtu(remote),
+      routeMaxSegment: (remote) => this.routeMaxSegment(remote),
     });
     this.udp = new UdpLayer(options.udp ?? {}, { rng: options.rng, stats: this.stats, ...addressing });
     this.raw = new RawLayer(this.stats);
@@ -151,6 +152,19 @@ export class StackCore {
     const route = this.routes.lookup(dst);
     const mtu = route ? this.interfaces[route.ifaceIndex]!.mtu : this.interfaces[0]!.mtu;
     return Math.min(mtu, this.pathMtu.get(dst) ?? mtu);
+  }
+
+  /**
+   * The largest TCP packet towards `dst` the outgoing link takes. Above the route MTU only for a link that
+   * segments (TSO: LinkCaps.maxSegment), which cuts a super-segment at its own MTU — so not once ICMP has
+   * lowered the path MTU below it, where those cuts would make packets too big for the path.
+   */
+  routeMaxSegment(dst: number): number {
+    const route = this.routes.lookup(dst);
+    const iface = this.interfaces[route ? route.ifaceIndex : 0]!;
+    const mtu = this.routeMtu(dst);
+    const maxSegment = iface.caps?.maxSegment ?? mtu;
+    return mtu === iface.mtu && maxSegment > mtu ? maxSegment : mtu;
   }
 
   // ---- input ----------------------------------------------------------------------------------------
@@ -381,7 +395,8 @@ export class StackCore {
     const length = tcpBufferLen(segment);
     const packet = this.slab.allocate(IPV4_HEADER + length);
     emitTcp(segment, packet, IPV4_HEADER, srcAddr, dstAddr, caps?.txChecksumOffload ? 'partial' : 'full');
-    // Linux sets DF on TCP (path MTU discovery, RFC 1191); our segments are sized to the route MTU.
+    // Linux sets DF on TCP (path MTU discovery, RFC 1191); our segments are sized to the route MTU, or are
+    // super-segments a TSO link cuts to it (routeMaxSegment).
     this.writeHeader(
       packet,
       { srcAddr, dstAddr, protocol: TCP_PROTOCOL, ttl: this.defaultTtl, dontFragment: true },

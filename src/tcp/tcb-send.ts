@@ -19,6 +19,9 @@ import type { Tcb } from './tcb.ts';
 
 type Emit = (segment: TcpRepr) => void;
 
+/** IPv4 (20) + TCP (20) fixed headers, what the MSS leaves out of the MTU (RFC 9293 §3.7.1). */
+const IP_TCP_HEADERS = 40;
+
 /** What the data path would send next: a segment of `len` bytes from `seq`, with a FIN or not. */
 interface Plan {
   seq: number;
@@ -235,7 +238,10 @@ function planData(tcb: Tcb, plan: Plan, force: boolean): boolean {
   const maxPayload = maxPayloadLen(tcb);
   const peerRoom = seqDiff(seqAdd(tcb.sndUna, tcb.sndWnd), seq);
   const room = Math.max(0, Math.min(peerRoom, congestionAllowance(tcb)));
-  let len = Math.min(available, maxPayload, room);
+  let len = Math.min(available, tsoPayloadLen(tcb, maxPayload), room);
+  // A super-segment carries whole segments only: a short tail waits for its own turn under Nagle and SWS
+  // avoidance below, exactly as it would if every segment were sent on its own.
+  if (len > maxPayload) len -= len % maxPayload;
   if (seqLt(seq, tcb.sndMax)) len = Math.min(len, retransmissionLength(tcb, seq, maxPayload) || available);
   const recordEnd = nextRecordEnd(tcb, seq);
   if (recordEnd !== undefined) len = Math.min(len, seqDiff(recordEnd, seq));
@@ -348,10 +354,28 @@ function maxPayloadLen(tcb: Tcb): number {
   return Math.max(1, tcb.sndMss - (blocks > 0 ? 4 + 8 * blocks : 0));
 }
 
-/** RFC 2018 §3: at most 4 blocks, 3 when the timestamps option shares the 40 option bytes. */
+/**
+ * Payload bytes one emitted segment may carry: maxPayload, or with a link that segments (TSO,
+ * Tcb.tsoMaxSegment) as many whole maxPayload pieces as fit its largest packet. The link cuts at its MTU,
+ * so this holds only while the peer takes segments as large as ours (peer MSS ≥ ours): then each piece,
+ * with the same headers, fills exactly the MTU. Congestion control and Nagle still count in bytes and
+ * MSS-sized segments; the kernel (or NIC) puts the pieces on the wire.
+ */
+function tsoPayloadLen(tcb: Tcb, maxPayload: number): number {
+  if (tcb.tsoMaxSegment === 0 || tcb.peerMss < tcb.advMss) return maxPayload;
+  const headers = tcb.advMss + IP_TCP_HEADERS - maxPayload;
+  return Math.max(1, Math.floor((tcb.tsoMaxSegment - headers) / maxPayload)) * maxPayload;
+}
+
+/**
+ * RFC 2018 §3: at most 4 blocks, 3 when the timestamps option shares the 40 option bytes; a pending
+ * D-SACK block (RFC 2883 §4) takes the first place.
+ */
 function sackBlockCount(tcb: Tcb): number {
-  if (!tcb.sackEnabled || tcb.assembler.isEmpty) return 0;
-  return Math.min(tcb.assembler.ranges().length, tcb.tsEnabled ? 3 : 4);
+  if (!tcb.sackEnabled) return 0;
+  const dsack = tcb.dsack === undefined ? 0 : 1;
+  if (tcb.assembler.isEmpty) return dsack;
+  return Math.min(tcb.assembler.ranges().length + dsack, tcb.tsEnabled ? 3 : 4);
 }
 
 function countRetransmission(
@@ -402,7 +426,13 @@ function finish(tcb: Tcb, now: Instant, emit: Emit, out: TcpRepr, why: string, w
   if (withAck && out.control !== 'syn') {
     out.windowLen = windowField(tcb);
     if (tcb.tsEnabled) out.timestamp = setTimestamp(tcb, now, tcb.tsRecent);
-    const blocks = sackBlockCount(tcb);
+    let blocks = sackBlockCount(tcb);
+    if (tcb.dsack !== undefined && blocks > 0) {
+      // RFC 2883 §4 (1)–(2): reported in this one ACK, first, and never again.
+      out.sackRanges.push(tcb.dsack);
+      tcb.dsack = undefined;
+      blocks--;
+    }
     if (blocks > 0) {
       const ranges = tcb.assembler.ranges();
       for (let i = 0; i < blocks; i++) {

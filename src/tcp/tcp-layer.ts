@@ -31,6 +31,11 @@ export interface TcpLayerDeps {
   stats: Stats;
   trace?: (event: TcpEvent) => void;
   routeMtu(remoteAddr: number): number;
+  /**
+   * The largest packet towards the peer the link takes (StackCore.routeMaxSegment): above routeMtu when the
+   * link segments (TSO). Left out, as by links without segmentation offload, every segment fits the MTU.
+   */
+  routeMaxSegment?(remoteAddr: number): number;
 }
 
 /** IPv4 (20) + TCP (20) fixed headers: MSS = MTU − 40 (RFC 9293 §3.7.1, RFC 6691). */
@@ -272,6 +277,9 @@ export class TcpLayer {
     const mss = this.deps.routeMtu(remote[0]) - IP_TCP_HEADERS;
     const opts = { ...defaultSocketOptions(this.config), ...options };
     const tcb = new Tcb(this.ctx, this.nextId++, local, remote, iss, mss, opts, now);
+    // TSO only while our MSS fills the route MTU: the link cuts super-segments at that MTU (tcb-send.ts).
+    const maxSegment = this.deps.routeMaxSegment?.(remote[0]) ?? 0;
+    if (tcb.advMss === mss && maxSegment > mss + IP_TCP_HEADERS) tcb.tsoMaxSegment = maxSegment;
     const key = endpointKey(local[0], local[1]);
     let peers = this.byLocal.get(key);
     if (peers === undefined) {
