@@ -5,6 +5,7 @@
 import { Stack } from '../host.ts';
 import type { Link } from '../link/link.ts';
 import { PcapFileWriter } from '../link/pcap-link.ts';
+import { withTap } from '../link/tap.ts';
 import { AF_INET, SOCK_STREAM } from '../socket/constants.ts';
 import type { TcpEvent } from '../tcp/events.ts';
 import { describeEvent } from '../trace/explain.ts';
@@ -71,17 +72,8 @@ export async function runDemo(argv: string[]): Promise<number> {
   };
   // Every packet is printed once, when it is sent (before the link may lose it), so a lost packet
   // shows with its mark and the retransmission that repairs it follows later.
-  const tap = (link: Link, side: 0 | 1): Link => ({
-    mtu: link.mtu,
-    caps: link.caps,
-    send(packet) {
-      printPacket(packet, side === 0);
-      link.send(packet);
-    },
-    flush: () => link.flush(),
-    onPackets: (handler) => link.onPackets(handler),
-    close: () => link.close(),
-  });
+  const tap = (link: Link, side: 0 | 1): Link =>
+    withTap(link, { sent: (packet) => printPacket(packet, side === 0) });
   const onFault = (_side: 0 | 1, fault: string): void => {
     out(`${' '.repeat(12)}${style.bad(`✗ ${fault} on the link`)}`);
   };

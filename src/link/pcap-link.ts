@@ -5,8 +5,9 @@
 // per batch rather than per packet, and no Promise in the send path (the driver's step stays synchronous).
 
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { Link, PacketsHandler } from './link.ts';
+import type { Link } from './link.ts';
 import { emitPcapRecord, encodePcapHeader, LinkType, PCAP_RECORD_HEADER_LEN, pcapRecordLen } from './pcap.ts';
+import { withTap } from './tap.ts';
 
 const DEFAULT_BUFFER_SIZE = 256 * 1024;
 
@@ -59,34 +60,12 @@ export class PcapFileWriter {
  */
 export function withPcap(link: Link, path: string, clock: () => number): Link {
   const writer = new PcapFileWriter(path);
-  return {
-    get mtu() {
-      return link.mtu;
+  return withTap(link, {
+    sent: (packet) => writer.write(clock(), packet),
+    received: (packets) => {
+      const now = clock();
+      for (const packet of packets) writer.write(now, packet);
     },
-    get caps() {
-      return link.caps;
-    },
-    send(packet: Uint8Array): void {
-      // Record before handing over: the packet belongs to the inner link afterwards.
-      writer.write(clock(), packet);
-      link.send(packet);
-    },
-    flush(): void {
-      link.flush();
-    },
-    onPackets(handler: PacketsHandler): void {
-      link.onPackets((packets) => {
-        const now = clock();
-        for (const packet of packets) writer.write(now, packet);
-        handler(packets);
-      });
-    },
-    async close(): Promise<void> {
-      try {
-        await link.close();
-      } finally {
-        writer.close();
-      }
-    },
-  };
+    closed: () => writer.close(),
+  });
 }

@@ -6,7 +6,8 @@
 // and a received one is valid only during the handler call.
 
 import { formatTimestamp, TcpdumpFormatter } from '../trace/tcpdump.ts';
-import type { Link, PacketsHandler } from './link.ts';
+import type { Link } from './link.ts';
+import { withTap } from './tap.ts';
 
 /**
  * Wraps `link` so that every packet it sends or receives is also written as a line to `write`, stamped
@@ -23,29 +24,11 @@ export function withTracer(
   const prefix = label === undefined ? '' : `${label.padEnd(5)} `;
   const trace = (direction: 'In ' | 'Out', at: number, packet: Uint8Array) =>
     write(`${formatTimestamp(at)} ${prefix}${direction} ${formatter.format(packet)}`);
-  return {
-    get mtu() {
-      return link.mtu;
+  return withTap(link, {
+    sent: (packet) => trace('Out', clock(), packet),
+    received: (packets) => {
+      const now = clock();
+      for (const packet of packets) trace('In ', now, packet);
     },
-    get caps() {
-      return link.caps;
-    },
-    send(packet: Uint8Array): void {
-      trace('Out', clock(), packet);
-      link.send(packet);
-    },
-    flush(): void {
-      link.flush();
-    },
-    onPackets(handler: PacketsHandler): void {
-      link.onPackets((packets) => {
-        const now = clock();
-        for (const packet of packets) trace('In ', now, packet);
-        handler(packets);
-      });
-    },
-    close(): Promise<void> {
-      return link.close();
-    },
-  };
+  });
 }

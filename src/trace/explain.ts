@@ -5,7 +5,8 @@
 // Ordering does the pairing: a link wrapper prints a packet the moment it is sent or before it is
 // processed, and the state machine reports what it did right after, so each explanation follows its line.
 
-import type { Link, PacketsHandler } from '../link/link.ts';
+import type { Link } from '../link/link.ts';
+import { withTap } from '../link/tap.ts';
 import { withTracer } from '../link/tracer.ts';
 import type { TcpEvent } from '../tcp/events.ts';
 import { formatTimestamp, TcpdumpFormatter } from './tcpdump.ts';
@@ -73,29 +74,17 @@ export class TraceWriter {
         );
       else this.write(`${formatTimestamp(at)} ${prefix}${dir} ${line}`);
     };
-    return {
-      get mtu() {
-        return link.mtu;
+    return withTap(
+      link,
+      {
+        sent: (packet) => record('Out', packet),
+        received: (packets) => {
+          for (const packet of packets) record('In ', packet);
+        },
       },
-      get caps() {
-        return link.caps;
-      },
-      send(packet) {
-        record('Out', packet);
-        link.send(packet);
-      },
-      flush: () => link.flush(),
-      onPackets(handler: PacketsHandler) {
-        // One packet at a time, so what the stack did with each is printed right under its line.
-        link.onPackets((packets) => {
-          for (const packet of packets) {
-            record('In ', packet);
-            handler([packet]);
-          }
-        });
-      },
-      close: () => link.close(),
-    };
+      // One packet at a time, so what the stack did with each is printed right under its line.
+      { onePacketAtATime: true },
+    );
   }
 
   /** A state-machine event: explained under the packet lines, or a JSON object; plain lines skip it. */
