@@ -73,6 +73,17 @@ export class Assembler {
     }
   }
 
+  /** The first part of [offset, offset+length) already recorded, as [start, end) offsets, or undefined. */
+  firstOverlap(offset: number, length: number): [number, number] | undefined {
+    const end = offset + length;
+    for (let i = 0; i < this.count; i++) {
+      const start = Math.max(offset, this.starts[i]!);
+      const stop = Math.min(end, this.ends[i]!);
+      if (start < stop) return [start, stop];
+    }
+    return undefined;
+  }
+
   get isEmpty(): boolean {
     return this.count === 0;
   }

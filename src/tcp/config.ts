@@ -59,6 +59,11 @@ export interface TcpConfig {
    * allow; Linux (tcp_slow_start) grows by every segment an ACK covers, which its profile sets as Infinity.
    */
   slowStartLimitSegments: number;
+  /**
+   * RFC 2883 §4 reports duplicate data in the next ACK, the ACK of a FIN included. Linux's tcp_fin() clears
+   * the SACK state first, so a retransmitted data+FIN draws a plain ACK: its profile turns this off.
+   */
+  dsackWithFin: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -92,6 +97,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   ackUnsentDataReply: true,
   pushAtBurstEnd: false,
   slowStartLimitSegments: 2,
+  dsackWithFin: true,
 });
 
 /** Per-socket options (setsockopt): TCP_NODELAY, SO_KEEPALIVE + TCP_KEEP*, SO_LINGER 0, TCP_MAXSEG, SO_*BUF. */

@@ -136,6 +136,8 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
       enterTimeWait(tcb, now, 'retransmitted FIN restarts the 2·MSL timer');
     }
     // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply".
+    if (seg.payload.length > 0 && seqLe(seqAdd(seg.seqNumber, seg.payload.length), tcb.rcvNxt))
+      noteDuplicate(tcb, seg.seqNumber, seqAdd(seg.seqNumber, seg.payload.length));
     requestAck(tcb, 'ACK: segment outside the receive window (RFC 9293 §3.10.7.4)');
     tcb.drop('out-of-window');
     return;
@@ -428,8 +430,12 @@ function acceptText(tcb: Tcb, now: Instant, seq: number, payload: Uint8Array): v
   let data = payload;
   if (offset < 0) {
     // The front was received already: trim the duplicate bytes.
+    noteDuplicate(tcb, seq, seqAdd(seq, Math.min(-offset, payload.length)));
     data = data.subarray(-offset);
     offset = 0;
+  } else {
+    const held = tcb.assembler.firstOverlap(offset, data.length);
+    if (held !== undefined) noteDuplicate(tcb, seqAdd(tcb.rcvNxt, held[0]), seqAdd(tcb.rcvNxt, held[1]));
   }
   const wnd = Math.max(0, seqDiff(tcb.rcvAdvRight, tcb.rcvNxt));
   if (offset + data.length > wnd) data = data.subarray(0, Math.max(0, wnd - offset));
@@ -473,11 +479,22 @@ function acceptText(tcb: Tcb, now: Instant, seq: number, payload: Uint8Array): v
   }
 }
 
+/**
+ * RFC 2883 §4: duplicate data is reported in the first SACK block of the next ACK, "the first sequence
+ * number of the duplicate contiguous sequence" to the one after its last; one block, for the most recent
+ * packet only (Linux reports the first duplicate run of a segment that repeats several).
+ */
+function noteDuplicate(tcb: Tcb, start: number, end: number): void {
+  if (tcb.sackEnabled && tcb.dsack === undefined) tcb.dsack = [start, end];
+}
+
 /** §3.10.7.4 eighth: the FIN is in order; advance RCV.NXT over it and move the state on. */
 function finArrival(tcb: Tcb, now: Instant): void {
   tcb.rcvNxt = seqAdd(tcb.rcvNxt, 1);
   tcb.rcvFinSeq = undefined;
   tcb.peerFin = true;
+  // Linux's tcp_fin() resets the SACK state, so the ACK of a FIN never carries a D-SACK (its profile only).
+  if (!tcb.ctx.config.dsackWithFin) tcb.dsack = undefined;
   requestAck(tcb, 'ACK: FIN received (RFC 9293 §3.10.7.4 eighth)');
   tcb.ctx.changed(tcb);
   switch (tcb.current) {

@@ -109,6 +109,8 @@ export class Tcb {
   lastAckSent = 0;
   recvBuffer: ByteRing;
   assembler: Assembler;
+  /** A duplicate range [start, end) to report once in a D-SACK block (RFC 2883), as sequence numbers. */
+  dsack: [number, number] | undefined;
   /** A FIN that arrived beyond RCV.NXT: it takes effect when the data before it is in. */
   rcvFinSeq: number | undefined;
   peerFin = false;

@@ -127,6 +127,16 @@ describe('Assembler', () => {
     expect(asm.ranges()).toEqual([[5, 7]]);
   });
 
+  it('firstOverlap() gives the first already recorded part of a range (for D-SACK, RFC 2883)', () => {
+    const asm = new Assembler(4);
+    asm.add(10, 10);
+    asm.add(30, 10);
+    expect(asm.firstOverlap(0, 10)).toBeUndefined();
+    expect(asm.firstOverlap(5, 40)).toEqual([10, 20]);
+    expect(asm.firstOverlap(25, 10)).toEqual([30, 35]);
+    expect(asm.firstOverlap(20, 10)).toBeUndefined();
+  });
+
   it('rejects negative or fractional ranges (a caller bug) and a zero-length add records nothing', () => {
     const asm = new Assembler(1);
     expect(() => asm.add(-1, 2)).toThrow(RangeError);

@@ -113,5 +113,7 @@ export function linuxTcpConfig(sysctls: Sysctls = defaultSysctls()): Partial<Tcp
     pushAtBurstEnd: true,
     // tcp_slow_start(): cwnd grows by the number of segments acknowledged, stretch ACKs included.
     slowStartLimitSegments: Number.POSITIVE_INFINITY,
+    // tcp_fin() calls tcp_sack_reset(): no D-SACK in the ACK of a FIN.
+    dsackWithFin: false,
   };
 }
