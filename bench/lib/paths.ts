@@ -38,6 +38,8 @@ export interface BenchPath {
   readonly clientNetns?: string;
   /** The server process, whose memory is sampled and whose threads are pinned; none in memory. */
   readonly server?: Peer;
+  /** Starts the server again after it died (lwipv6 corrupts its heap under some closes); returns false if not. */
+  revive?(): Promise<boolean>;
   clientArgv(mode: ClientMode, seconds: number, count: number): string[];
   close(): Promise<void>;
 }
@@ -161,13 +163,24 @@ export async function lwipTunPath(binary: string): Promise<BenchPath> {
     await peer?.stop();
     await deleteNamespace(ns);
   };
-  return withCleanup(async () => {
+  const start = async (): Promise<Peer> => {
     peer = await Peer.start(['ip', 'netns', 'exec', ns, binary, 'lwip0', TUN_STACK_ADDR]);
     await configureKernelSide(ns, 'lwip0', TUN_KERNEL_SIDE);
+    return peer;
+  };
+  return withCleanup(async () => {
+    await start();
     return {
       id: 'lwip-tun',
       clientNetns: ns,
-      server: peer,
+      get server() {
+        return peer;
+      },
+      revive: async () => {
+        if (peer?.alive) return false;
+        await start();
+        return true;
+      },
       clientArgv: kernelClient(TUN_STACK_ADDR),
       close,
     } satisfies BenchPath;

@@ -102,7 +102,10 @@ export async function runBench(argv: string[]): Promise<number> {
       for (const path of paths) await path.close();
     }
   }
-  if (lwipBinary === undefined && results.notes.length === 0) results.notes.push('lwIP was not run.');
+  if (lwipBinary !== undefined)
+    results.notes.push("lwIP runs at MTU 1500 only: lwipv6's TUN interface keeps that MTU.");
+  for (const [path, count] of restarts)
+    results.notes.push(`${path}: the server died ${count} time(s) during the run and was started again.`);
   if (wants('memory')) await idleMemory(results, plan);
   if (wants('micro')) results.micro = await runMicro(quick, true, plan.progress);
 
@@ -146,6 +149,9 @@ async function openPaths(mtu: number, lwipBinary: string | undefined, plan: Plan
   return paths;
 }
 
+/** Servers that died during the run and were started again, by path (reported in the notes). */
+const restarts = new Map<string, number>();
+
 /** Runs one measurement on every path, run after run, pinned and unpinned, alternating the paths. */
 async function measure(results: BenchResults, paths: BenchPath[], m: Measurement, plan: Plan) {
   const cell = (metric: MetricSpec, path: BenchPath, pinned: boolean): Cell => {
@@ -180,6 +186,7 @@ async function measure(results: BenchResults, paths: BenchPath[], m: Measurement
 }
 
 async function measureOnce(path: BenchPath, m: Measurement, pin: boolean): Promise<Figures> {
+  if (await path.revive?.()) restarts.set(path.id, (restarts.get(path.id) ?? 0) + 1);
   if (path.server) await setPinned(path.server.pid, pin);
   const argv = placed(path.clientArgv(m.mode, m.seconds, m.count), { netns: path.clientNetns, pin });
   const timeoutMs = (m.seconds + 15 + m.count / 50) * 1000;
