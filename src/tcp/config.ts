@@ -64,6 +64,11 @@ export interface TcpConfig {
    * the SACK state first, so a retransmitted data+FIN draws a plain ACK: its profile turns this off.
    */
   dsackWithFin: boolean;
+  /**
+   * After shutdown(SHUT_RD) data is discarded as it arrives (no one will read it). Linux keeps queueing it
+   * and read() still returns it (RCV_SHUTDOWN only ends a read once the queue is empty): its profile only.
+   */
+  shutRdKeepsData: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -98,6 +103,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   pushAtBurstEnd: false,
   slowStartLimitSegments: 2,
   dsackWithFin: true,
+  shutRdKeepsData: false,
 });
 
 /** Per-socket options (setsockopt): TCP_NODELAY, SO_KEEPALIVE + TCP_KEEP*, SO_LINGER 0, TCP_MAXSEG, SO_*BUF. */

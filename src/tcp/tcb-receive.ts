@@ -462,7 +462,7 @@ function acceptText(tcb: Tcb, now: Instant, seq: number, payload: Uint8Array): v
   tcb.rcvNxt = seqAdd(tcb.rcvNxt, delivered);
   tcb.bytesReceived += delivered;
   tcb.unackedBytes += delivered;
-  if (tcb.readShut) tcb.recvBuffer.discard(tcb.recvBuffer.length);
+  if (tcb.readShut && !tcb.ctx.config.shutRdKeepsData) tcb.recvBuffer.discard(tcb.recvBuffer.length);
   tcb.ctx.changed(tcb);
   if (parked > 0 || !tcb.assembler.isEmpty) {
     // RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap.

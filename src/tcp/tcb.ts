@@ -382,7 +382,7 @@ export class Tcb {
 
   /** Copies received data into dst; 0 means the peer closed (orderly EOF). */
   recv(dst: Uint8Array): number | ErrnoResult {
-    if (this.recvBuffer.length > 0 && !this.readShut) {
+    if (this.recvBuffer.length > 0 && (!this.readShut || this.ctx.config.shutRdKeepsData)) {
       const n = this.recvBuffer.read(dst);
       this.bytesRead(n);
       return n;
@@ -398,7 +398,7 @@ export class Tcb {
     if (this.current === 'CLOSED') return fail('ENOTCONN');
     if (how !== 'write') {
       this.readShut = true;
-      this.recvBuffer.discard(this.recvBuffer.length);
+      if (!this.ctx.config.shutRdKeepsData) this.recvBuffer.discard(this.recvBuffer.length);
       this.ctx.changed(this);
     }
     if (how !== 'read') this.queueFin();

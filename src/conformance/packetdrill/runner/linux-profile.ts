@@ -115,5 +115,7 @@ export function linuxTcpConfig(sysctls: Sysctls = defaultSysctls()): Partial<Tcp
     slowStartLimitSegments: Number.POSITIVE_INFINITY,
     // tcp_fin() calls tcp_sack_reset(): no D-SACK in the ACK of a FIN.
     dsackWithFin: false,
+    // shutdown(SHUT_RD) only sets RCV_SHUTDOWN: data still queues and read() returns it.
+    shutRdKeepsData: true,
   };
 }
