@@ -20,6 +20,7 @@ export class Driver {
   private immediate: NodeJS.Immediate | undefined;
   private stepQueued = false;
   private closed = false;
+  private reportedInternalError = false;
   private readonly listeners = new Set<ReadinessListener>();
   private readonly emit = (ifaceIndex: number, packet: Uint8Array): void => {
     this.links[ifaceIndex]?.send(packet);
@@ -34,10 +35,28 @@ export class Driver {
       link.onPackets((packets) => {
         if (this.closed) return;
         const now = this.clock.now();
-        for (const packet of packets) this.core.ingress(now, ifaceIndex, packet);
+        for (const packet of packets) this.ingressGuarded(now, ifaceIndex, packet);
         this.step();
       });
     });
+  }
+
+  /**
+   * Malformed input is a counted drop, never a crash: the core should never throw on a packet, and if a
+   * bug makes it, the packet is counted under 'internal-error' and reported once instead of ending the process.
+   */
+  private ingressGuarded(now: Instant, ifaceIndex: number, packet: Uint8Array): void {
+    try {
+      this.core.ingress(now, ifaceIndex, packet);
+    } catch (error) {
+      this.core.stats.drop('internal-error');
+      if (!this.reportedInternalError) {
+        this.reportedInternalError = true;
+        process.emitWarning(
+          `ustack: a packet raised ${(error as Error).stack ?? error}; dropped and counted`,
+        );
+      }
+    }
   }
 
   onReadiness(listener: ReadinessListener): () => void {

@@ -96,7 +96,9 @@ export class StackCore {
     this.defaultTtl = options.defaultTtl ?? 64;
     this.identification = options.rng.nextU32() & 0xffff;
     this.icmpLimiter = new IcmpRateLimiter(options.icmpErrorsPerSecond ?? 1000, 100);
-    this.reassembler = new Reassembler({ ...DEFAULT_REASSEMBLY_CONFIG, ...options.reassembly });
+    this.reassembler = new Reassembler({ ...DEFAULT_REASSEMBLY_CONFIG, ...options.reassembly }, (reason) =>
+      this.stats.drop(reason),
+    );
     options.interfaces.forEach((iface, ifaceIndex) => {
       const net = (iface.addr & prefixMask(iface.prefixLen)) >>> 0;
       this.routes.add({ net, prefixLen: iface.prefixLen, ifaceIndex, source: iface.addr });

@@ -50,10 +50,12 @@ export type ReassemblyResult = { complete: Uint8Array } | { drop: ReassemblyDrop
 export class Reassembler {
   private readonly pending = new Map<string, Pending>();
   private heldBytes = 0;
-  /** Datagrams dropped because they were still incomplete at their deadline. */
-  timedOut = 0;
 
-  constructor(private readonly config: ReassemblyConfig = DEFAULT_REASSEMBLY_CONFIG) {}
+  constructor(
+    private readonly config: ReassemblyConfig = DEFAULT_REASSEMBLY_CONFIG,
+    /** Told of each datagram evicted to make room or expired incomplete, so the stack can count it. */
+    private readonly onDiscard: (reason: ReassemblyDiscard) => void = () => {},
+  ) {}
 
   get bytesHeld(): number {
     return this.heldBytes;
@@ -87,6 +89,9 @@ export class Reassembler {
     if (!header.moreFragments) {
       if (entry.totalLength !== undefined && entry.totalLength !== end)
         return this.discard(key, 'ipv4.frag-overlap');
+      // A last fragment ending before data already held contradicts it (Linux ip_frag_queue: end < q.len).
+      const held = entry.fragments[entry.fragments.length - 1];
+      if (held && held.offset + held.data.length > end) return this.discard(key, 'ipv4.frag-overlap');
       entry.totalLength = end;
     }
     if (entry.totalLength !== undefined && end > entry.totalLength)
@@ -118,9 +123,9 @@ export class Reassembler {
     for (const [key, entry] of this.pending) {
       if (entry.deadline > now) continue;
       this.remove(key, entry);
+      this.onDiscard('ipv4.reasm-timeout');
       count++;
     }
-    this.timedOut += count;
     return count;
   }
 
@@ -148,7 +153,9 @@ export class Reassembler {
     if (bytes > this.config.maxBytes) return false;
     for (const [key, entry] of this.pending) {
       if (this.heldBytes + bytes <= this.config.maxBytes) break;
-      if (key !== keep) this.remove(key, entry);
+      if (key === keep) continue;
+      this.remove(key, entry);
+      this.onDiscard('ipv4.reasm-evicted');
     }
     return this.heldBytes + bytes <= this.config.maxBytes;
   }

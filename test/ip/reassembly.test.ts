@@ -61,23 +61,35 @@ describe('Reassembler', () => {
   });
 
   it('stays under its memory cap by evicting the oldest datagrams', () => {
-    const r = new Reassembler({ maxBytes: 4096, timeout: 30_000_000 });
+    let evicted = 0;
+    const r = new Reassembler({ maxBytes: 4096, timeout: 30_000_000 }, () => evicted++);
     for (let id = 0; id < 100; id++) {
       r.add(0, header(0, true, id), payload(1024, id));
       expect(r.bytesHeld).toBeLessThanOrEqual(4096);
     }
     expect(r.datagramsInProgress).toBe(4);
+    expect(evicted).toBe(96);
     expect(r.add(0, header(0, true, 999), payload(8192, 0))).toEqual({ drop: 'ipv4.frag-memory' });
   });
 
+  it('drops a last fragment that ends before data already held', () => {
+    const r = new Reassembler();
+    expect(r.add(0, header(16, true), payload(8, 0))).toBeUndefined();
+    expect(r.add(0, header(8, false), payload(8, 0))).toEqual({ drop: 'ipv4.frag-overlap' });
+    expect(r.add(0, header(16, true, 2), payload(8, 0))).toBeUndefined();
+    expect(r.add(0, header(0, false, 2), new Uint8Array(0))).toEqual({ drop: 'ipv4.frag-overlap' });
+    expect(r.bytesHeld).toBe(0);
+  });
+
   it('expires incomplete datagrams at their deadline', () => {
-    const r = new Reassembler({ maxBytes: 1 << 20, timeout: 1000 });
+    const discarded: string[] = [];
+    const r = new Reassembler({ maxBytes: 1 << 20, timeout: 1000 }, (reason) => discarded.push(reason));
     r.add(0, header(0, true), payload(8, 0));
     expect(r.pollAt()).toBe(1000);
     expect(r.expire(999)).toBe(0);
     expect(r.expire(1000)).toBe(1);
     expect(r.bytesHeld).toBe(0);
-    expect(r.timedOut).toBe(1);
+    expect(discarded).toEqual(['ipv4.reasm-timeout']);
     expect(r.pollAt()).toBeUndefined();
   });
 });
