@@ -32,6 +32,9 @@ export type ReassemblyDrop =
   | 'ipv4.frag-memory'
   | 'ipv4.frag-bad-length';
 
+/** Why a whole datagram in progress was given up later, not as the answer to a fragment (Linux ReasmFails). */
+export type ReassemblyDiscard = 'ipv4.reasm-evicted' | 'ipv4.reasm-timeout';
+
 interface Fragment {
   offset: number;
   data: Uint8Array;
