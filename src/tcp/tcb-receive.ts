@@ -126,8 +126,11 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
       return;
     }
     if (tcb.current === 'SYN_RECEIVED' && seg.control === 'syn' && seg.seqNumber === tcb.irs) {
-      // A retransmitted SYN: our SYN-ACK was lost, send it again (as Linux does for a request socket).
+      // A retransmitted SYN: our SYN-ACK was lost, send it again (as Linux does for a request socket), and
+      // time the retransmission from this SYN-ACK (RFC 6298 §5.1 starts the timer when a segment is sent),
+      // or a second, needless one follows as soon as the old deadline passes.
       tcb.synDue = true;
+      tcb.timer = IDLE;
       return;
     }
     if (tcb.current === 'TIME_WAIT' && seg.control === 'fin') {

@@ -45,6 +45,18 @@ describe('opening (RFC 9293 §3.5, Figure 6)', () => {
     expect(h.stats.get('tcp.passive-opens')).toBe(1);
   });
 
+  it('a retransmitted SYN draws the SYN-ACK again and restarts its retransmission timer', () => {
+    const h = new Harness();
+    h.listen();
+    h.send({ control: 'syn', seqNumber: R, windowLen: 4096 });
+    h.expect(0, { control: 'syn', ackNumber: R + 1 });
+    h.send({ control: 'syn', seqNumber: R, windowLen: 4096 }, millis(500));
+    h.expect(undefined, { control: 'syn', ackNumber: R + 1 });
+    // The next SYN-ACK is one RTO after the resent one, not after the first.
+    expect(h.runUntil(millis(1499))).toHaveLength(0);
+    expect(h.runUntil(millis(1500)).map((s) => s.control)).toEqual(['syn']);
+  });
+
   it('simultaneous open (Figure 7): SYN crosses SYN, both send SYN-ACK, both ESTABLISHED', () => {
     const h = new Harness();
     const tcb = h.connect();
