@@ -67,7 +67,19 @@ export function onNewAck(tcb: Tcb, now: Instant, acked: number): void {
   if (!r.inRecovery) {
     // Keep "recover" at or below SND.UNA once passed, so it never drifts half the sequence space away.
     if (seqGt(tcb.sndUna, r.recover)) r.recover = tcb.sndUna;
+    const before = Math.floor(tcb.cc.cwnd / tcb.sndMss);
+    const slowStart = tcb.cc.cwnd < tcb.cc.ssthresh;
     tcb.cc.onAck(now, acked, seqDiff(tcb.sndMax, tcb.sndUna), tcb.rtt.srtt);
+    // Growth is traced each time cwnd passes a whole segment, so a cwnd graph shows slow start and the
+    // congestion-avoidance ramp between the loss events.
+    if (Math.floor(tcb.cc.cwnd / tcb.sndMss) > before) {
+      tcb.event({
+        kind: 'cwnd',
+        cwnd: tcb.cc.cwnd,
+        ssthresh: tcb.cc.ssthresh,
+        why: slowStart ? 'slow start (RFC 5681 §3.1)' : 'congestion avoidance (RFC 5681 §3.1)',
+      });
+    }
     return;
   }
   if (seqGe(tcb.sndUna, r.recover)) {

@@ -31,6 +31,20 @@ describe('congestion control', () => {
   });
 });
 
+describe('cwnd trace', () => {
+  it('a growth event each time cwnd passes a whole segment, none while it stays within one', () => {
+    const h = new Harness();
+    const { s } = flight(h, 30);
+    const growth = () => h.events.filter((e) => e.kind === 'cwnd');
+    h.send({ seqNumber: R + 1, ackNumber: s + 100, windowLen: 65535 }, millis(20));
+    expect(growth()).toHaveLength(0);
+    h.send({ seqNumber: R + 1, ackNumber: s + MSS, windowLen: 65535 }, millis(21));
+    expect(growth()).toEqual([
+      expect.objectContaining({ cwnd: 11 * MSS, why: 'slow start (RFC 5681 §3.1)' }),
+    ]);
+  });
+});
+
 describe('fast retransmit and NewReno (RFC 5681 §3.2, RFC 6582)', () => {
   it('three duplicate ACKs retransmit the lost segment; a partial ACK the next; a full ACK ends recovery', () => {
     const h = new Harness();
