@@ -1,25 +1,35 @@
 // A fixed-capacity byte ring: the TCP send buffer (bytes from SND.UNA on) and receive buffer (bytes from the
 // application's read point up to RCV.NXT, then out-of-order data parked beyond RCV.NXT).
 //
-// Data is copied once in (write/writeUnallocated) and once out (read/peek); the backing store is allocated
-// only by the constructor and resize(). Every copy is at most two Uint8Array.set calls, one per side of the
-// wrap point.
+// Data is copied once in (write/writeUnallocated) and once out (read/peek). Every copy is at most two
+// Uint8Array.set calls, one per side of the wrap point. The backing store grows on demand, doubling up to the
+// capacity, so an idle connection with a 4 MiB window costs a few KiB, not 8 MiB (a SYN flood or 10,000
+// idle connections would otherwise exhaust memory); releaseSpare() gives it back when no more data comes.
 //
 // Layout: `head` is the index of the first readable byte, `length` bytes follow it (wrapping). The rest of
 // the store is "unallocated": the receiver parks out-of-order segments there, at their offset beyond
 // RCV.NXT, and commits them once the gap before them fills (RFC 9293 §3.10.7.4).
 
+const INITIAL_STORE = 4096;
+
 export class ByteRing {
   private store: Uint8Array;
+  private limit: number;
   private head = 0;
   private held = 0;
 
   constructor(capacity: number) {
     checkSize('capacity', capacity);
-    this.store = new Uint8Array(capacity);
+    this.limit = capacity;
+    this.store = new Uint8Array(Math.min(capacity, INITIAL_STORE));
   }
 
   get capacity(): number {
+    return this.limit;
+  }
+
+  /** Bytes of backing store allocated now (at most the capacity). */
+  get allocated(): number {
     return this.store.length;
   }
 
@@ -30,7 +40,7 @@ export class ByteRing {
 
   /** Bytes that can still be written: capacity − length. */
   get free(): number {
-    return this.store.length - this.held;
+    return this.limit - this.held;
   }
 
   /** Appends up to `free` bytes from src; returns how many were taken. */
@@ -53,6 +63,7 @@ export class ByteRing {
   commitUnallocated(n: number): void {
     checkSize('n', n);
     if (n > this.free) throw new RangeError(`cannot commit ${n} bytes, only ${this.free} free`);
+    this.ensureStore(this.held + n);
     this.held += n;
   }
 
@@ -93,11 +104,28 @@ export class ByteRing {
   resize(capacity: number): boolean {
     checkSize('capacity', capacity);
     if (capacity < this.held) return false;
-    const next = new Uint8Array(capacity);
-    this.copyOut(0, Math.min(capacity, this.store.length), next, 0);
+    this.limit = capacity;
+    if (this.store.length > capacity) this.reallocate(capacity);
+    return true;
+  }
+
+  /** Frees the store beyond the bytes held, parked data included: for a connection that receives no more. */
+  releaseSpare(): void {
+    this.reallocate(this.held);
+  }
+
+  /** Grows the store (doubling, up to the capacity) so that `needed` bytes from head fit. */
+  private ensureStore(needed: number): void {
+    if (needed > this.store.length)
+      this.reallocate(Math.min(this.limit, Math.max(needed, this.store.length * 2)));
+  }
+
+  /** Moves everything the store holds from head on, parked data too, into a store of `size` bytes. */
+  private reallocate(size: number): void {
+    const next = new Uint8Array(size);
+    this.copyOut(0, Math.min(size, this.store.length), next, 0);
     this.store = next;
     this.head = 0;
-    return true;
   }
 
   /** Copies src to `offset` bytes past the end of the data, clipped to the free space; returns the count. */
@@ -105,6 +133,7 @@ export class ByteRing {
     const room = this.free - offset;
     if (room <= 0) return 0;
     const n = Math.min(src.length, room);
+    this.ensureStore(this.held + offset + n);
     const start = this.wrap(this.head + this.held + offset);
     const first = Math.min(n, this.store.length - start);
     this.store.set(first === src.length ? src : src.subarray(0, first), start);
@@ -122,8 +151,8 @@ export class ByteRing {
   }
 
   private wrap(index: number): number {
-    const cap = this.store.length;
-    return index >= cap ? index - cap : index;
+    const size = this.store.length;
+    return index >= size ? index - size : index;
   }
 }
 

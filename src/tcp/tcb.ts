@@ -559,6 +559,12 @@ export class Tcb {
     this.event({ kind: 'state', from, to, why });
     this.ctx.changed(this);
     if (to === 'ESTABLISHED' && this.parent !== undefined) this.parent.childEstablished(this);
+    // No data moves in either direction any more: keep only what the application has yet to read, so
+    // thousands of connections lingering in TIME_WAIT cost next to nothing.
+    if (to === 'TIME_WAIT' || to === 'CLOSED') {
+      this.sendBuffer.releaseSpare();
+      this.recvBuffer.releaseSpare();
+    }
     if (to === 'CLOSED') {
       this.timer = IDLE;
       this.ackDeadline = undefined;

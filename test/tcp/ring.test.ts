@@ -190,4 +190,21 @@ describe('ByteRing', () => {
     expect(() => new ByteRing(1.5)).toThrow(RangeError);
     expect(() => new ByteRing(4).writeUnallocated(-1, bytes(1))).toThrow(RangeError);
   });
+
+  it('allocates its store on demand, doubling up to the capacity, and releases what is spare', () => {
+    const ring = new ByteRing(1 << 20);
+    expect(ring.capacity).toBe(1 << 20);
+    expect(ring.allocated).toBe(4096);
+    expect(ring.write(new Uint8Array(10_000).fill(3))).toBe(10_000);
+    expect(ring.allocated).toBe(10_000);
+    ring.writeUnallocated(20_000, Uint8Array.of(9));
+    expect(ring.allocated).toBe(30_001);
+    ring.discard(9_000);
+    ring.releaseSpare();
+    expect(ring.allocated).toBe(1_000);
+    const out = new Uint8Array(1_000);
+    expect(ring.read(out)).toBe(1_000);
+    expect(out.every((b) => b === 3)).toBe(true);
+    expect(ring.free).toBe(1 << 20);
+  });
 });
