@@ -60,6 +60,8 @@ export interface TunStackOptions {
   mtu?: number;
   /** Create the device inside this network namespace (made with `ip netns add`). */
   netns?: string;
+  /** TUN checksum and TSO offloads (TunOptions.offload): default on where the kernel offers them. */
+  offload?: boolean;
   seed?: number;
   tcp?: Partial<TcpConfig>;
   wrapLink?: (link: Link) => Link;
@@ -164,7 +166,12 @@ export class Stack implements SocketHost {
     const { configureKernelSide, setMtu } = await import('./link/netns.ts');
     const addr = options.addr ?? '198.18.0.2/24';
     const hostAddr = options.hostAddr === undefined ? '198.18.0.1/24' : options.hostAddr;
-    const link = await openTun({ name: options.name ?? 'ustack0', netns: options.netns, mtu: options.mtu });
+    const link = await openTun({
+      name: options.name ?? 'ustack0',
+      netns: options.netns,
+      mtu: options.mtu,
+      offload: options.offload,
+    });
     try {
       if (options.mtu !== undefined) await setMtu(options.netns, link.name, options.mtu);
       if (hostAddr !== null) await configureKernelSide(options.netns, link.name, hostAddr);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Stack } from '../../src/host.ts';
-import { AF_INET, SOCK_STREAM } from '../../src/socket/constants.ts';
+import { AF_INET, SOCK_DGRAM, SOCK_STREAM } from '../../src/socket/constants.ts';
 import type { Socket } from '../../src/socket/socket.ts';
 import { KERNEL_ADDR, Lab, STACK_ADDR, tunUnavailableReason, waitForLine } from './helpers/lab.ts';
 
@@ -16,6 +16,26 @@ if (unavailable !== undefined && !required) console.warn(`test/tun offload skipp
 
 const TCP_CLIENT = readFileSync(new URL('./scripts/tcp_client.py', import.meta.url), 'utf8');
 const PORT = 7;
+
+/**
+ * Two UDP datagrams to port 9 through a raw socket, so the kernel leaves their checksums alone and marks
+ * them neither partial nor verified: first one with its checksum off by one, then a correct one.
+ */
+const RAW_UDP = `
+import socket, struct
+def checksum(data):
+    if len(data) % 2: data += b"\\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s > 0xffff: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+src, dst = socket.inet_aton("${KERNEL_ADDR}"), socket.inet_aton("${STACK_ADDR}")
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+for payload, skew in ((b"corrupted", 1), (b"intact", 0)):
+    header = struct.pack("!HHHH", 4000, 9, 8 + len(payload), 0)
+    pseudo = src + dst + struct.pack("!BBH", 0, 17, 8 + len(payload))
+    sum_ = (checksum(pseudo + header + payload) + skew) & 0xffff or 1
+    s.sendto(struct.pack("!HHHH", 4000, 9, 8 + len(payload), sum_) + payload, ("${STACK_ADDR}", 0))
+`;
 
 /** Echoes every byte back on each accepted connection until the peer's FIN, then closes. */
 async function echoConnections(listener: Socket): Promise<void> {
@@ -78,5 +98,18 @@ describe.skipIf(unavailable !== undefined && !required)('TUN offloads with a ker
     expect(counters['tun.tx.gso-segments']).toBeGreaterThan(counters['tun.tx.gso-packets']!);
     expect(stack.core.stats.get('drop.tcp.bad-checksum')).toBe(0);
     listener.close();
+  });
+
+  it('checks the checksums the kernel vouched nothing for, and drops a bad one before the stack', async () => {
+    const { lab, stack } = await labStack(true);
+    const udp = stack.socket(AF_INET, SOCK_DGRAM);
+    udp.bind(['', 9]);
+    lab.execSync('python3', ['-c', RAW_UDP]);
+    const [payload] = await udp.recvfrom(100);
+    expect(new TextDecoder().decode(payload)).toBe('intact');
+    const counters = lab.link.counters();
+    expect(counters['tun.rx.checksums-checked']).toBeGreaterThanOrEqual(2);
+    expect(counters['drop.tun.rx-bad-checksum']).toBe(1);
+    udp.close();
   });
 });
