@@ -38,6 +38,8 @@ export interface TcpConfig {
   synCookies: boolean;
   /** RFC 5961 §7: challenge ACKs sent per second per connection at most. */
   challengeAckPerSecond: number;
+  /** At most one reply per this interval to segments outside the window (Linux tcp_invalid_ratelimit). */
+  outOfWindowAckInterval: Duration;
   /** RFC 5681 §4.1: restart from the initial window after an idle period longer than the RTO. */
   restartAfterIdle: boolean;
   /** Nagle's algorithm (RFC 9293 §3.7.4) for new sockets; a socket turns it off with noDelay. */
@@ -96,6 +98,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   backlogDefault: 128,
   synCookies: true,
   challengeAckPerSecond: 10,
+  outOfWindowAckInterval: millis(500),
   restartAfterIdle: true,
   nagle: true,
   ephemeralPorts: DEFAULT_EPHEMERAL_RANGE,

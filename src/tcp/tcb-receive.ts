@@ -133,15 +133,37 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
       tcb.timer = IDLE;
       return;
     }
+    if (seg.control === 'syn') {
+      // RFC 5961 §4.2: "If the SYN bit is set, irrespective of the sequence number, TCP endpoints MUST send
+      // a 'challenge ACK'" — which is rate-limited, unlike the plain reply below.
+      challengeAck(tcb, now, 'SYN in a synchronized state (RFC 5961 §4.2)');
+      tcb.drop('syn-in-synchronized-state');
+      return;
+    }
     if (tcb.current === 'TIME_WAIT' && seg.control === 'fin') {
       // §3.10.7.4 TIME-WAIT: "The only thing that can arrive in this state is a retransmission of the remote
       // FIN. Acknowledge it, and restart the 2 MSL timeout."
       enterTimeWait(tcb, now, 'retransmitted FIN restarts the 2·MSL timer');
     }
-    // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply".
-    if (seg.payload.length > 0 && seqLe(seqAdd(seg.seqNumber, seg.payload.length), tcb.rcvNxt))
-      noteDuplicate(tcb, seg.seqNumber, seqAdd(seg.seqNumber, seg.payload.length));
-    requestAck(tcb, 'ACK: segment outside the receive window (RFC 9293 §3.10.7.4)');
+    // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply". A retransmission
+    // of data we already have (within the last window) is answered at once, with a D-SACK; anything else is
+    // what a blind attacker sends, so its replies are rate-limited as Linux does (tcp_invalid_ratelimit):
+    // otherwise each forged segment makes us send the real peer a dup ACK, and three trigger a spurious
+    // fast retransmit there.
+    const end = seqAdd(seg.seqNumber, seg.payload.length);
+    const oldDuplicate =
+      seg.payload.length > 0 &&
+      seqLe(end, tcb.rcvNxt) &&
+      seqGe(seg.seqNumber, seqAdd(tcb.rcvNxt, -tcb.recvBuffer.capacity));
+    if (oldDuplicate) {
+      noteDuplicate(tcb, seg.seqNumber, end);
+      requestAck(tcb, 'ACK: segment outside the receive window (RFC 9293 §3.10.7.4)');
+    } else if (now - tcb.lastOutOfWindowAck >= tcb.ctx.config.outOfWindowAckInterval) {
+      tcb.lastOutOfWindowAck = now;
+      requestAck(tcb, 'ACK: segment outside the receive window (RFC 9293 §3.10.7.4)');
+    } else {
+      tcb.ctx.stats.add('tcp.out-of-window-acks-rate-limited');
+    }
     tcb.drop('out-of-window');
     return;
   }
@@ -159,6 +181,7 @@ function synchronizedArrival(tcb: Tcb, now: Instant, seg: TcpRepr): void {
   // sequence number, TCP endpoints MUST send a 'challenge ACK' to the remote peer".
   if (seg.control === 'syn') {
     challengeAck(tcb, now, 'SYN in a synchronized state (RFC 5961 §4.2)');
+    tcb.drop('syn-in-synchronized-state');
     return;
   }
 
@@ -248,6 +271,7 @@ function rstArrival(tcb: Tcb, seg: TcpRepr): void {
   // RFC 5961 §3.2: only an RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge ACK.
   if (seg.seqNumber !== tcb.rcvNxt) {
     challengeAck(tcb, tcb.now, 'RST inside the window but not at RCV.NXT (RFC 5961 §3.2)');
+    tcb.drop('rst-in-window');
     return;
   }
   tcb.ctx.stats.add('tcp.resets-received');
@@ -270,14 +294,14 @@ function rstArrival(tcb: Tcb, seg: TcpRepr): void {
   }
 }
 
-/** RFC 5961 §7: challenge ACKs are rate limited per connection. */
+/** RFC 5961 §7: challenge ACKs are rate limited per connection. The caller counts the segment's drop. */
 function challengeAck(tcb: Tcb, now: Instant, why: string): void {
   if (now - tcb.challengeWindowStart >= MICROS_PER_SECOND) {
     tcb.challengeWindowStart = now;
     tcb.challengeCount = 0;
   }
   if (tcb.challengeCount >= tcb.ctx.config.challengeAckPerSecond) {
-    tcb.drop('challenge-ack-rate-limited');
+    tcb.ctx.stats.add('tcp.challenge-acks-rate-limited');
     return;
   }
   tcb.challengeCount++;

@@ -171,6 +171,8 @@ export class Tcb {
   lastReceiveAt: Instant;
   lastSendAt: Instant;
   challengeWindowStart: Instant = 0;
+  /** When we last answered a segment outside the window that was not a retransmission (rate limit). */
+  lastOutOfWindowAck: Instant = Number.NEGATIVE_INFINITY;
   challengeCount = 0;
 
   /** The pending error (SO_ERROR), cleared by takeError(). */

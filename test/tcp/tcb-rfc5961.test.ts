@@ -31,7 +31,8 @@ describe('RFC 5961', () => {
     for (let i = 0; i < 5; i++) h.send({ control: 'syn', seqNumber: R + 100 + i }, millis(i));
     expect(h.recv()).toHaveLength(1);
     expect(h.stats.get('tcp.challenge-acks')).toBe(3);
-    expect(h.stats.get('drop.tcp.challenge-ack-rate-limited')).toBe(2);
+    expect(h.stats.get('tcp.challenge-acks-rate-limited')).toBe(2);
+    expect(h.stats.get('drop.tcp.syn-in-synchronized-state')).toBe(5);
     h.send({ control: 'syn', seqNumber: R + 200 }, seconds(1) + millis(5));
     expect(h.stats.get('tcp.challenge-acks')).toBe(4);
   });
