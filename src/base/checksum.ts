@@ -55,17 +55,14 @@ export function sum16(bytes: Uint8Array, offset: number, length: number, initial
     const words = wordsOf(bytes.buffer);
     let w = (bytes.byteOffset + i) >>> 2;
     const wEnd = w + wordCount;
-    let wordSum = 0;
-    while (w < wEnd) {
-      // Fold every 16384 words so the accumulator stays a small integer (each word adds < 2^17).
-      const chunkEnd = Math.min(wEnd, w + 16384);
-      let acc = 0;
-      for (; w < chunkEnd; w++) {
-        const word = words[w]!;
-        acc += (word & 0xffff) + (word >>> 16);
-      }
-      wordSum = fold(wordSum + acc);
+    // One plain loop: each word adds < 2^17, so the sum stays exact (below 2^53) for any buffer; folding or
+    // chunking inside the loop measured up to 50% slower.
+    let acc = 0;
+    for (; w < wEnd; w++) {
+      const word = words[w]!;
+      acc += (word & 0xffff) + (word >>> 16);
     }
+    const wordSum = fold(acc);
     // Memory pairs match the data's pairs when the aligned run starts at an even data index; then the
     // little-endian loads produced byte-swapped pairs. From an odd index they are already in place.
     sum += (i - offset) & 1 ? wordSum : swap16(wordSum);
