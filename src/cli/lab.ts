@@ -14,6 +14,7 @@ export const LAB_OPTIONS = {
   'host-addr': { type: 'string' },
   mtu: { type: 'string' },
   netns: { type: 'string' },
+  'no-offload': { type: 'boolean' },
   raw: { type: 'string' },
   ports: { type: 'string' },
   pcap: { type: 'string' },
@@ -29,6 +30,8 @@ export const LAB_HELP = `common options:
   --host-addr CIDR    the kernel side of the TUN, configured by ustack (default 198.18.0.1/24)
   --mtu N             device MTU (default 1500)
   --netns NAME        create the device inside this network namespace (ip netns add NAME first)
+  --no-offload        plain TUN: no checksum/segmentation offload (by default the kernel and ustack
+                      exchange 64 KB TCP segments with partial checksums where the kernel supports it)
   --raw IFNAME        no TUN: share IFNAME's address (--addr) through raw sockets; run inside its namespace
   --ports MIN-MAX     with --raw, the ports the stack owns (default 61000-65535; an nftables rule stops
                       the kernel from resetting them)
@@ -47,6 +50,7 @@ export interface LabValues {
   'host-addr'?: string;
   mtu?: string;
   netns?: string;
+  'no-offload'?: boolean;
   raw?: string;
   ports?: string;
   pcap?: string;
@@ -77,6 +81,7 @@ export async function openLabStack(values: LabValues): Promise<Stack> {
             hostAddr: values['host-addr'] ?? '198.18.0.1/24',
             mtu,
             netns: values.netns,
+            offload: values['no-offload'] ? false : undefined,
             wrapLink: wrap,
             trace: tracer && ((event) => tracer.tcpEvent(event)),
           });

@@ -2,11 +2,17 @@
 // a TUN device, a raw socket, an in-memory pair, or a decorator (tracer, pcap, fault) around another link.
 
 export interface LinkCaps {
-  /** Inbound packets had their TCP/UDP checksums verified by the link (TUN offload): skip ours. */
+  /**
+   * Inbound TCP/UDP checksums need no checking by the stack: the link promises that each packet it hands
+   * over was verified (by the kernel, or by the link itself where the kernel vouched for nothing).
+   */
   readonly rxChecksumVerified: boolean;
   /** The link fills in outbound TCP/UDP checksums, so the stack may leave them partial. */
   readonly txChecksumOffload: boolean;
-  /** The largest IPv4 packet the link accepts on send (above `mtu` only with segmentation offload). */
+  /**
+   * The largest IPv4 packet the link accepts on send. Above `mtu` only with segmentation offload, and then
+   * only for TCP super-segments, which the link (or the kernel behind it) cuts at its MTU, copying the headers.
+   */
   readonly maxSegment: number;
 }
 

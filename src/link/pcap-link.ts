@@ -8,6 +8,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Link } from './link.ts';
 import { emitPcapRecord, encodePcapHeader, LinkType, PCAP_RECORD_HEADER_LEN, pcapRecordLen } from './pcap.ts';
 import { withTap } from './tap.ts';
+import { completeTransportChecksum } from './virtio-net.ts';
 
 const DEFAULT_BUFFER_SIZE = 256 * 1024;
 
@@ -60,11 +61,20 @@ export class PcapFileWriter {
  */
 export function withPcap(link: Link, path: string, clock: () => number): Link {
   const writer = new PcapFileWriter(path);
+  // With checksum offload, packets cross the link with partial TCP/UDP checksums (the kernel finishes them):
+  // record finished copies, so a capture reads cleanly where tcpdump on the device would show "incorrect".
+  const offloaded = link.caps.txChecksumOffload || link.caps.rxChecksumVerified;
+  const record = (at: number, packet: Uint8Array): void => {
+    if (!offloaded) return writer.write(at, packet);
+    const copy = packet.slice();
+    completeTransportChecksum(copy);
+    writer.write(at, copy);
+  };
   return withTap(link, {
-    sent: (packet) => writer.write(clock(), packet),
+    sent: (packet) => record(clock(), packet),
     received: (packets) => {
       const now = clock();
-      for (const packet of packets) writer.write(now, packet);
+      for (const packet of packets) record(now, packet);
     },
     closed: () => writer.close(),
   });

@@ -9,7 +9,7 @@
 // packets of `gso_size` payload bytes, each with a copy of the headers, and finishes every checksum.
 // Fields are little-endian (virtio 1.0; the addon sets TUNSETVNETLE on a big-endian host).
 
-import { readU16, readU32 } from '../base/bytes.ts';
+import { readU16, readU32, writeU16 } from '../base/bytes.ts';
 import { fold, pseudoHeaderSum, sum16 } from '../base/checksum.ts';
 
 /** The header length the addon configures (TUNSETVNETHDRSZ): 10 bytes padded to 12, see native/tun.c. */
@@ -147,6 +147,28 @@ export function transportChecksumValid(packet: Uint8Array): boolean {
   if (protocol === UDP_PROTOCOL && readU16(packet, ipHeaderLen + UDP_CHECKSUM_OFFSET) === 0) return true;
   const pseudo = pseudoHeaderSum(readU32(packet, 12), readU32(packet, 16), protocol, length);
   return sum16(packet, ipHeaderLen, length, pseudo) === 0xffff;
+}
+
+/**
+ * Writes the correct TCP or UDP checksum into a copy of a packet whose checksum an offloading link left
+ * partial (or the kernel handed over unfinished), so that captures read cleanly in Wireshark and tcpdump.
+ * Packets this cannot judge (see transportChecksumValid) and UDP without a checksum are left as they are.
+ */
+export function completeTransportChecksum(packet: Uint8Array): void {
+  if (packet.length < 20 || packet[0]! >> 4 !== 4) return;
+  const protocol = packet[9];
+  if (protocol !== TCP_PROTOCOL && protocol !== UDP_PROTOCOL) return;
+  if ((readU16(packet, 6) & 0x3fff) !== 0) return;
+  const ipHeaderLen = (packet[0]! & 0x0f) * 4;
+  const length = readU16(packet, 2) - ipHeaderLen;
+  if (ipHeaderLen < 20 || length < 8 || ipHeaderLen + length > packet.length) return;
+  const field = ipHeaderLen + (protocol === TCP_PROTOCOL ? TCP_CHECKSUM_OFFSET : UDP_CHECKSUM_OFFSET);
+  if (protocol === UDP_PROTOCOL && readU16(packet, field) === 0) return;
+  writeU16(packet, field, 0);
+  const pseudo = pseudoHeaderSum(readU32(packet, 12), readU32(packet, 16), protocol, length);
+  const sum = ~sum16(packet, ipHeaderLen, length, pseudo) & 0xffff;
+  // RFC 768: a UDP checksum that computes to zero is sent as all ones.
+  writeU16(packet, field, sum === 0 && protocol === UDP_PROTOCOL ? 0xffff : sum);
 }
 
 /** The number of packets the kernel makes of a super-segment (for counters). */

@@ -5,6 +5,7 @@ import { checksum } from '../../src/base/checksum.ts';
 import { blankIpv4Repr, emitIpv4Header } from '../../src/ip/ipv4.ts';
 import {
   blankVirtioNetHdr,
+  completeTransportChecksum,
   describeOutbound,
   emitVirtioNetHdr,
   parseVirtioNetHdr,
@@ -211,5 +212,19 @@ describe('transportChecksumValid', () => {
     fragment[7] = 1; // fragment offset 8
     expect(transportChecksumValid(fragment)).toBe(true);
     expect(transportChecksumValid(tcpPacket(10, 'partial').subarray(0, 30))).toBe(true);
+  });
+});
+
+describe('completeTransportChecksum', () => {
+  it('turns a partial TCP checksum into the full one a capture should show', () => {
+    fc.assert(
+      fc.property(fc.nat(3000), (length) => {
+        const partial = tcpPacket(length, 'partial');
+        completeTransportChecksum(partial);
+        expect(partial).toEqual(tcpPacket(length, 'full'));
+        expect(transportChecksumValid(partial)).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
   });
 });
