@@ -65,7 +65,10 @@ export function withPcap(link: Link, path: string, clock: () => number): Link {
   // record finished copies, so a capture reads cleanly where tcpdump on the device would show "incorrect".
   const offloaded = link.caps.txChecksumOffload || link.caps.rxChecksumVerified;
   const record = (at: number, packet: Uint8Array): void => {
-    if (!offloaded) return writer.write(at, packet);
+    if (!offloaded) {
+      writer.write(at, packet);
+      return;
+    }
     const copy = packet.slice();
     completeTransportChecksum(copy);
     writer.write(at, copy);
