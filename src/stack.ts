@@ -79,6 +79,8 @@ export class StackCore {
   readonly defaultTtl: number;
   private readonly reassembler: Reassembler;
   private readonly slab = new PacketSlab();
+  /** Every link copies what it is sent: the slab can be reused after each poll instead of reallocated. */
+  private readonly recycleSlab: boolean;
   /** Packets produced while handling input (ICMP replies and errors, forwarded packets), sent on poll. */
   private readonly pending: Array<[number, Uint8Array]> = [];
   /** Path MTUs learned from ICMP "fragmentation needed" (RFC 1191), by destination. */
@@ -93,6 +95,7 @@ export class StackCore {
     if (options.interfaces.length === 0) throw new RangeError('a stack needs at least one interface');
     this.interfaces = options.interfaces;
     this.forwarding = options.forwarding ?? false;
+    this.recycleSlab = options.interfaces.every((iface) => iface.caps?.sendCopies === true);
     this.defaultTtl = options.defaultTtl ?? 64;
     this.identification = options.rng.nextU32() & 0xffff;
     this.icmpLimiter = new IcmpRateLimiter(options.icmpErrorsPerSecond ?? 1000, 100);
@@ -367,6 +370,7 @@ export class StackCore {
       );
     });
     this.raw.poll((request) => this.emitRaw(request, emit));
+    if (this.recycleSlab) this.slab.reset();
   }
 
   pollAt(): Instant | undefined {

@@ -12,7 +12,12 @@ export class PacketSlab {
     this.slab = new Uint8Array(slabBytes);
   }
 
-  /** A fresh, zero-filled or previously unused region of `length` bytes, 8-byte aligned. */
+  /** Starts handing out the current slab from its beginning again: every packet from it is done with. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  /** A region of `length` bytes not handed out since the last reset (not zeroed after one), 8-byte aligned. */
   allocate(length: number): Uint8Array {
     if (length > this.slabBytes) return new Uint8Array(length);
     if (this.used + length > this.slabBytes) {

@@ -163,7 +163,8 @@ export function withFaults(
     : undefined;
   return {
     mtu: link.mtu,
-    caps: link.caps,
+    // Delayed, held and duplicated packets are kept past send(): the sender may not reuse their bytes.
+    caps: { ...link.caps, sendCopies: false },
     outboundFaults: outbound.counters,
     inboundFaults: inbound?.counters,
     send(packet) {

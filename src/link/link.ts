@@ -14,6 +14,11 @@ export interface LinkCaps {
    * only for TCP super-segments, which the link (or the kernel behind it) cuts at its MTU, copying the headers.
    */
   readonly maxSegment: number;
+  /**
+   * send() is done with the bytes when it returns (it wrote them out, or copied what it queues), so the
+   * stack may reuse its packet memory at once instead of allocating afresh.
+   */
+  readonly sendCopies: boolean;
 }
 
 /** Called with every batch of inbound packets. Each packet is valid only during the call: copy to keep. */
@@ -31,5 +36,5 @@ export interface Link {
 }
 
 export function plainCaps(mtu: number): LinkCaps {
-  return { rxChecksumVerified: false, txChecksumOffload: false, maxSegment: mtu };
+  return { rxChecksumVerified: false, txChecksumOffload: false, maxSegment: mtu, sendCopies: false };
 }

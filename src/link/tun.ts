@@ -173,9 +173,10 @@ class TunDevice implements TunLink {
     this.name = native.name;
     this.mtu = native.mtu;
     this.offload = native.vnetHeaderLength > 0;
+    // write() either writes the packet at once or copies it into the addon's queue (EAGAIN): sendCopies.
     this.caps = this.offload
-      ? { rxChecksumVerified: true, txChecksumOffload: true, maxSegment: MAX_IPV4_PACKET }
-      : plainCaps(native.mtu);
+      ? { rxChecksumVerified: true, txChecksumOffload: true, maxSegment: MAX_IPV4_PACKET, sendCopies: true }
+      : { ...plainCaps(native.mtu), sendCopies: true };
   }
 
   get queueDepth(): number {

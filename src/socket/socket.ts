@@ -275,11 +275,17 @@ export class Socket {
     if (this.type === SOCK_STREAM) {
       const tcb = this.tcb;
       if (!tcb) throw socketError('ENOTCONN', 'recv');
-      const buffer = Buffer.allocUnsafe(bufsize);
-      const count =
-        bufsize === 0 ? 0 : await this.wait('recv', [tcb], () => orBlock(tcb.recv(buffer), 'recv'));
+      if (bufsize === 0) return [Buffer.alloc(0), null];
+      // Size the result by what is queued, not by bufsize: recv(1 << 20) on a trickle would otherwise
+      // allocate a megabyte per call (and the garbage collector would pay for it).
+      const data = await this.wait('recv', [tcb], () => {
+        const queued = tcb.recvQueued;
+        const buffer = queued > 0 ? Buffer.allocUnsafe(Math.min(bufsize, queued)) : NOTHING_QUEUED;
+        const count = orBlock(tcb.recv(buffer), 'recv');
+        return count === undefined ? undefined : buffer.subarray(0, count);
+      });
       this.host.requestStep();
-      return [buffer.subarray(0, count), null];
+      return [data, null];
     }
     if (this.type === SOCK_DGRAM) {
       this.udp ??= this.openUdp(0, 0, 'recv');
@@ -544,6 +550,9 @@ export class Socket {
     if (this.closed) throw socketError('EBADF', syscall);
   }
 }
+
+/** What recv() offers the connection when nothing is queued: it then reports only EOF, an error or EAGAIN. */
+const NOTHING_QUEUED = Buffer.alloc(0);
 
 /** Maps a core result for untilReady(): EAGAIN means "would block" (undefined), other errnos throw. */
 function orBlock<T>(result: T | ErrnoResult, syscall: string): T | undefined {

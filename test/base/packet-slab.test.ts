@@ -20,4 +20,13 @@ describe('PacketSlab', () => {
     const slab = new PacketSlab(64);
     expect(slab.allocate(100).length).toBe(100);
   });
+
+  it('hands out the same memory again after a reset', () => {
+    const slab = new PacketSlab(64);
+    const a = slab.allocate(10);
+    slab.reset();
+    const b = slab.allocate(10);
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.byteOffset).toBe(a.byteOffset);
+  });
 });

@@ -209,6 +209,21 @@ describe('StackCore', () => {
     expect(s.routeMtu(PEER)).toBe(1280);
   });
 
+  it('reuses its packet memory after each poll when every link copies what it is sent', () => {
+    const caps = { rxChecksumVerified: false, txChecksumOffload: false, maxSegment: 1500, sendCopies: true };
+    const s = core({ interfaces: [{ addr: US, prefixLen: 24, mtu: 1500, caps }] });
+    const ping = packet(
+      { protocol: 1 },
+      icmp({ kind: 'echo-request', ident: 1, seqNo: 1, data: new Uint8Array(8) }),
+    );
+    const offsets: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      s.ingress(0, 0, ping);
+      s.poll(0, (_iface, p) => offsets.push(p.byteOffset));
+    }
+    expect(new Set(offsets).size).toBe(1);
+  });
+
   it('counts IPv6 packets as unsupported', () => {
     const s = core();
     s.ingress(0, 0, new Uint8Array([0x60, 0, 0, 0, 0, 8, 58, 255]));

@@ -13,7 +13,12 @@ import type { Tcb } from '../../src/tcp/tcb.ts';
 
 const CLIENT = 0xc6120001;
 const SERVER = 0xc6120002;
-const TSO: LinkCaps = { rxChecksumVerified: false, txChecksumOffload: false, maxSegment: 65535 };
+const TSO: LinkCaps = {
+  rxChecksumVerified: false,
+  txChecksumOffload: false,
+  maxSegment: 65535,
+  sendCopies: false,
+};
 /** MSS 1460 less the 12-byte timestamps option. */
 const PIECE = 1448;
 

@@ -70,13 +70,19 @@ describe.skipIf(unavailable !== undefined && !required)('TUN offloads with a ker
   it('opens with offload caps, and with plain ones when asked not to', async () => {
     const { lab } = await labStack(true);
     expect(lab.link.offload).toBe(true);
-    expect(lab.link.caps).toEqual({ rxChecksumVerified: true, txChecksumOffload: true, maxSegment: 65535 });
+    expect(lab.link.caps).toEqual({
+      rxChecksumVerified: true,
+      txChecksumOffload: true,
+      maxSegment: 65535,
+      sendCopies: true,
+    });
     const plain = await labStack(false);
     expect(plain.lab.link.offload).toBe(false);
     expect(plain.lab.link.caps).toEqual({
       rxChecksumVerified: false,
       txChecksumOffload: false,
       maxSegment: 1500,
+      sendCopies: true,
     });
   });
 
