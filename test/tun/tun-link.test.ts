@@ -65,7 +65,12 @@ describe.skipIf(unavailable !== undefined)('TUN link in a lab namespace', () => 
     const { link, netns } = lab;
     expect(link.name).toMatch(/^ustack\d+$/);
     expect(link.mtu).toBe(1400);
-    expect(link.caps).toEqual({ rxChecksumVerified: false, txChecksumOffload: false, maxSegment: 1400 });
+    expect(link.caps).toEqual({
+      rxChecksumVerified: false,
+      txChecksumOffload: false,
+      maxSegment: 1400,
+      sendCopies: true,
+    });
     const shown = JSON.parse(
       execFileSync('ip', ['-n', netns, '-j', 'link', 'show', 'dev', link.name], {
         encoding: 'utf8',
