@@ -103,7 +103,9 @@ export async function runBench(argv: string[]): Promise<number> {
     }
   }
   if (lwipBinary !== undefined)
-    results.notes.push("lwIP runs at MTU 1500 only: lwipv6's TUN interface keeps that MTU.");
+    results.notes.push(
+      'lwIP was measured at MTU 1500 only (its TUN interface is set up at the default MTU).',
+    );
   for (const [path, count] of restarts)
     results.notes.push(`${path}: the server died ${count} time(s) during the run and was started again.`);
   if (wants('memory')) await idleMemory(results, plan);
