@@ -5,8 +5,22 @@
 import type { Endpoint } from '../stack.ts';
 import { BlockingIOError, TimeoutError } from './errors.ts';
 
+const YIELD_EVERY_MS = 2;
+
 export class ReadinessHub {
   private readonly waiters = new Map<Endpoint, Set<() => void>>();
+  private lastYield = performance.now();
+
+  /**
+   * Calls that complete at once resolve through microtasks only, so a program looping on them (send after
+   * send into a large buffer) would starve timers and packet reads. Every couple of milliseconds such a call
+   * waits one event-loop turn, as a call that went through the kernel would.
+   */
+  async yieldIfBusy(): Promise<void> {
+    if (performance.now() - this.lastYield < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
 
   /** Called by the host after each step with the endpoints whose readiness changed. */
   notify(endpoints: readonly Endpoint[]): void {
@@ -64,7 +78,10 @@ export async function untilReady<T>(
   const deadline = timeoutSeconds === null ? undefined : performance.now() + timeoutSeconds * 1000;
   for (;;) {
     const result = attempt();
-    if (result !== undefined) return result;
+    if (result !== undefined) {
+      await hub.yieldIfBusy();
+      return result;
+    }
     if (timeoutSeconds === 0) throw new BlockingIOError(wouldBlockCode, syscall);
     if (deadline !== undefined && performance.now() >= deadline) throw new TimeoutError(syscall);
     const woke = await hub.next(endpoints(), deadline);
