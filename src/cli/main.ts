@@ -1,6 +1,7 @@
 // `ustack` — the command line: one subcommand per job, each with --help.
 
 import { CliError } from './args.ts';
+import { runBench } from './bench.ts';
 import { runDemo } from './demo.ts';
 import { runGet } from './get.ts';
 import { runGraph } from './graph.ts';
@@ -25,6 +26,10 @@ const COMMANDS: Record<string, Command> = {
   ping: { summary: 'ICMP echo from the stack, as ping(8)', run: runPing },
   get: { summary: 'HTTP GET by node:http over ustack', run: runGet },
   trace: { summary: 'print a pcap as tcpdump -nn does, then a per-connection summary', run: runTrace },
+  bench: {
+    summary: 'ustack vs the kernel and lwIP: throughput, latency, connection rate, scaling',
+    run: runBench,
+  },
   packetdrill: { summary: 'run packetdrill .pkt TCP scripts against ustack in-process', run: runPacketdrill },
   graph: {
     summary: 'time-sequence graph (SVG/PNG) of a TCP connection; cwnd from --trace=json',
