@@ -71,6 +71,15 @@ export interface TcpConfig {
    * and read() still returns it (RCV_SHUTDOWN only ends a read once the queue is empty): its profile only.
    */
   shutRdKeepsData: boolean;
+  /**
+   * RFC 8985 RACK: with SACK, a segment is lost once one sent after it was delivered and a reordering window
+   * has passed (time-based, so lost retransmissions are found too); off, RFC 6675 DupThresh decides.
+   */
+  rack: boolean;
+  /** RFC 8985 §7 Tail Loss Probe: a probe after ~2·SRTT of silence, so a lost tail does not wait an RTO. */
+  tlp: boolean;
+  /** RFC 6937 Proportional Rate Reduction paces sending during recovery; off, cwnd − pipe (RFC 6675). */
+  prr: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -107,6 +116,9 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   slowStartLimitSegments: 2,
   dsackWithFin: true,
   shutRdKeepsData: false,
+  rack: true,
+  tlp: true,
+  prr: true,
 });
 
 /** Per-socket options (setsockopt): TCP_NODELAY, SO_KEEPALIVE + TCP_KEEP*, SO_LINGER 0, TCP_MAXSEG, SO_*BUF. */

@@ -29,7 +29,8 @@ export class SackScoreboard {
 
   /**
    * Records a SACK block. RFC 2018 §5 / RFC 6675 §5: blocks outside (SND.UNA, SND.MAX] carry no information
-   * about outstanding data (or are D-SACKs, which we do not use) and are ignored; the rest is clipped.
+   * about outstanding data and are ignored (a D-SACK there is read by recovery.ts isDsack); the rest is
+   * clipped.
    * Returns the number of newly SACKed bytes.
    */
   add(left: number, right: number, una: number, sndMax: number): number {

@@ -5,7 +5,7 @@
 
 import type { Instant } from '../base/time.ts';
 import { MICROS_PER_MS, MICROS_PER_SECOND } from '../base/time.ts';
-import { onDuplicateAck, onNewAck } from './recovery.ts';
+import { afterAck, isDsack, onCumulativeAck, onDuplicateAck, onNewAck, onSackBlocks } from './recovery.ts';
 import { segmentLength, type TcpRepr } from './segment.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from './seq.ts';
 import { acceptsText } from './state.ts';
@@ -337,9 +337,12 @@ function ackArrival(tcb: Tcb, now: Instant, seg: TcpRepr, ack: number): boolean 
     return false;
   }
   let newlySacked = 0;
+  const sackedBefore = tcb.scoreboard.sacked;
+  const unaBefore = tcb.sndUna;
   if (tcb.sackEnabled) {
     for (const [left, right] of seg.sackRanges)
       newlySacked += tcb.scoreboard.add(left, right, tcb.sndUna, tcb.sndMax);
+    onSackBlocks(tcb, seg, now);
   }
   if (seqGt(ack, tcb.sndUna)) {
     newDataAcked(tcb, now, seg, ack);
@@ -358,6 +361,11 @@ function ackArrival(tcb: Tcb, now: Instant, seg: TcpRepr, ack: number): boolean 
   }
   // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated".
   if (seqGe(ack, tcb.sndUna)) updateWindow(tcb, seg, ack, false);
+  if (tcb.sackEnabled) {
+    // RFC 6937 §3.1: "DeliveredData = change_in(snd.una) + change_in(SACKd)".
+    const delivered = seqDiff(tcb.sndUna, unaBefore) + tcb.scoreboard.sacked - sackedBefore;
+    afterAck(tcb, now, delivered, tcb.sndUna !== unaBefore, isDsack(seg, ack));
+  }
   return true;
 }
 
@@ -369,6 +377,7 @@ function newDataAcked(tcb: Tcb, now: Instant, seg: TcpRepr, ack: number): void {
   tcb.bytesAcked += dataAcked;
   tcb.sndUna = ack;
   if (seqLt(tcb.sndNxt, ack)) tcb.sndNxt = ack;
+  if (tcb.sackEnabled) onCumulativeAck(tcb, seg, ack, now);
   tcb.scoreboard.advance(ack);
   const records = tcb.recordEnds;
   let passed = 0;
@@ -379,7 +388,9 @@ function newDataAcked(tcb: Tcb, now: Instant, seg: TcpRepr, ack: number): void {
   tcb.retransmits = 0;
   tcb.rtt.resetBackoff();
   tcb.persistBackoff = 0;
-  if (tcb.timer.kind === 'retransmit') tcb.timer = IDLE;
+  // The reordering and probe timers stand in front of the retransmission timer: it restarts with them.
+  const kind = tcb.timer.kind;
+  if (kind === 'retransmit' || kind === 'reorder' || kind === 'loss-probe') tcb.timer = IDLE;
   onNewAck(tcb, now, acked);
   if (dataAcked > 0) tcb.ctx.changed(tcb);
 }

@@ -1,5 +1,6 @@
 // The output side of a connection: everything a poll() may emit, in priority order — the SYN or SYN-ACK,
-// fast retransmissions (NewReno / RFC 6675 SACK recovery), data and FIN under flow control (the peer's
+// retransmissions (NewReno without SACK; with SACK the segments marked lost by RACK or RFC 6675), a tail
+// loss probe (RFC 8985 §7.3), data and FIN under flow control (the peer's
 // window), congestion control (cwnd), Nagle and sender-side silly window avoidance, zero-window and
 // keepalive probes, and finally a pure ACK if one is still owed. Each segment carries a `why` in the trace.
 //
@@ -9,12 +10,12 @@
 import type { Instant } from '../base/time.ts';
 import {
   congestionAllowance,
+  lostRetransmissionLength,
   nextRecordEnd,
-  nextSackRetransmission,
   retransmissionLength,
 } from './recovery.ts';
 import { flagsString, type TcpRepr, tcpFlags } from './segment.ts';
-import { seqAdd, seqDiff, seqGt, seqLe, seqLt, seqMax } from './seq.ts';
+import { seqAdd, seqDiff, seqGt, seqLe, seqLt, seqMax, seqMin } from './seq.ts';
 import type { Tcb } from './tcb.ts';
 
 type Emit = (segment: TcpRepr) => void;
@@ -39,7 +40,8 @@ function sendsData(tcb: Tcb): boolean {
 
 export function canSendData(tcb: Tcb): boolean {
   if (!sendsData(tcb)) return false;
-  if (tcb.recovery.retransmitUna || sackRetransmissionDue(tcb) !== undefined) return true;
+  const r = tcb.recovery;
+  if (r.retransmitUna || r.rack.probeDue || lostRetransmissionDue(tcb) !== undefined) return true;
   return planData(tcb, PROBE_PLAN, false);
 }
 
@@ -58,6 +60,7 @@ export function tcbDispatch(tcb: Tcb, now: Instant, emit: Emit): void {
   }
   if (sendsData(tcb)) {
     sendRetransmissions(tcb, now, emit);
+    if (tcb.recovery.rack.probeDue) sendLossProbe(tcb, now, emit);
     sendNewData(tcb, now, emit);
   }
   if (tcb.probeDue !== undefined) sendProbe(tcb, now, emit);
@@ -127,16 +130,16 @@ function emitSynAck(tcb: Tcb, now: Instant, emit: Emit): void {
 
 // ------------------------------------------------------------------------------------ data and FIN
 
-/** The start of the next RFC 6675 hole retransmission, if congestion control lets it out now. */
-function sackRetransmissionDue(tcb: Tcb): number | undefined {
-  const seq = nextSackRetransmission(tcb);
-  if (seq === undefined) return undefined;
-  const len = retransmissionLength(tcb, seq, maxPayloadLen(tcb));
-  // RFC 6675 §5 (C): send while cwnd − pipe ≥ 1 SMSS (here: the segment's length).
-  return len > 0 && congestionAllowance(tcb) >= len ? seq : undefined;
+/** The record of the next lost segment (SACK connections), if congestion control lets it out now. */
+function lostRetransmissionDue(tcb: Tcb): number | undefined {
+  const i = tcb.recovery.segments.firstLost();
+  if (i === undefined) return undefined;
+  const len = lostRetransmissionLength(tcb, i, lostRetransmissionLimit(tcb));
+  // RFC 6675 §5 (C): send while cwnd − pipe ≥ 1 SMSS (here: the segment's length); with PRR its sndcnt.
+  return congestionAllowance(tcb) >= Math.max(1, len) ? i : undefined;
 }
 
-/** Fast retransmit of SND.UNA and RFC 6675 hole retransmissions, before any new data. */
+/** Fast retransmit of SND.UNA without SACK, the segments marked lost with SACK, before any new data. */
 function sendRetransmissions(tcb: Tcb, now: Instant, emit: Emit): void {
   const r = tcb.recovery;
   const maxPayload = maxPayloadLen(tcb);
@@ -151,26 +154,87 @@ function sendRetransmissions(tcb: Tcb, now: Instant, emit: Emit): void {
           ? `dup ACK #${r.dupAcks} → fast retransmit (RFC 5681 §3.2)`
           : 'partial ACK → retransmit next segment (RFC 6582 §3.2)';
       emitData(tcb, now, emit, tcb.sndUna, len, fin, why, reason, false);
-      r.highRxt = seqMax(r.highRxt, seqAdd(tcb.sndUna, len));
     }
   }
+  const why = tcb.ctx.config.rack
+    ? 'RACK: a segment sent later was delivered, the reordering window passed → lost (RFC 8985 §6.2)'
+    : 'SACK hole below the loss boundary → retransmit (RFC 6675 §5)';
   for (;;) {
-    const seq = sackRetransmissionDue(tcb);
-    if (seq === undefined) return;
-    const len = retransmissionLength(tcb, seq, maxPayload);
+    const i = lostRetransmissionDue(tcb);
+    if (i === undefined) return;
+    const seq = r.segments.start(i);
+    const len = lostRetransmissionLength(tcb, i, lostRetransmissionLimit(tcb));
+    const fin = tcb.finSent && seqAdd(seq, len) === tcb.finSeq;
+    if (len === 0 && !fin) return;
+    // After an RTO the lost segments go out under the loss window, as RFC 6675 §5.1 has it.
+    const reason = r.inRecovery ? 'sack-recovery' : 'rto';
+    emitData(tcb, now, emit, seq, len, fin, r.inRecovery ? why : RTO_WHY, reason, false);
+  }
+}
+
+/**
+ * The most one retransmission of lost data carries: a segment, or with a segmenting link (TSO) as many
+ * whole segments as the congestion allowance covers, as new data would be sent.
+ */
+function lostRetransmissionLimit(tcb: Tcb): number {
+  const maxPayload = maxPayloadLen(tcb);
+  const tso = tsoPayloadLen(tcb, maxPayload);
+  if (tso === maxPayload) return maxPayload;
+  const allowance = congestionAllowance(tcb);
+  return Math.max(maxPayload, Math.min(tso, allowance - (allowance % maxPayload)));
+}
+
+const RTO_WHY = 'retransmission after RTO: un-SACKed segments marked lost (RFC 6298 §5.4, RFC 8985 §6.3)';
+
+/**
+ * RFC 8985 §7.3: when the probe timeout fires, "If a previously unsent segment exists AND the receive
+ * window allows: transmit that new segment" (cwnd does not gate it), "Else: retransmit the last segment";
+ * then TLP.end_seq = SND.NXT and the RTO timer restarts.
+ */
+function sendLossProbe(tcb: Tcb, now: Instant, emit: Emit): void {
+  const rack = tcb.recovery.rack;
+  rack.probeDue = false;
+  const plan: Plan = { seq: 0, len: 0, fin: false };
+  if (planData(tcb, plan, true, true)) {
+    rack.probeIsRetransmission = false;
+    emitData(
+      tcb,
+      now,
+      emit,
+      plan.seq,
+      plan.len,
+      plan.fin,
+      'tail loss probe: new data (RFC 8985 §7.3)',
+      undefined,
+      true,
+    );
+  } else {
+    const rs = tcb.recovery.segments;
+    if (rs.isEmpty) return;
+    const last = rs.end - 1;
+    const maxPayload = maxPayloadLen(tcb);
+    // The whole last segment as it was sent, SACKed bytes included (a SACKed tail still draws an ACK).
+    const seq = seqMax(rs.start(last), seqAdd(rs.endSeq(last), -maxPayload));
+    const dataEnd = tcb.finSent ? tcb.finSeq : tcb.sndMax;
+    const len = Math.max(0, seqDiff(seqMin(rs.endSeq(last), dataEnd), seq));
+    const fin = tcb.finSent && seqAdd(seq, len) === tcb.finSeq;
+    if (len === 0 && !fin) return;
+    rack.probeIsRetransmission = true;
     emitData(
       tcb,
       now,
       emit,
       seq,
       len,
-      false,
-      'SACK hole below the loss boundary → retransmit (RFC 6675 §5)',
-      'sack-recovery',
+      fin,
+      'tail loss probe: the last segment again (RFC 8985 §7.3)',
+      'probe',
       false,
     );
-    r.highRxt = seqAdd(seq, len);
   }
+  rack.probeEndSeq = tcb.sndMax;
+  rack.scheduleProbe = false;
+  tcb.timer = { kind: 'retransmit', at: now + tcb.rtt.rto };
 }
 
 function sendNewData(tcb: Tcb, now: Instant, emit: Emit): void {
@@ -221,9 +285,10 @@ function sendsMoreAfter(tcb: Tcb, plan: Plan): boolean {
 
 /**
  * The next data segment (or FIN) the send path may emit, or false. `force` ignores Nagle and sender SWS
- * avoidance (the persist timer's override, RFC 9293 §3.8.6.2.1 (d)).
+ * avoidance (the persist timer's override, RFC 9293 §3.8.6.2.1 (d)); `probe` plans one segment of new data
+ * whatever cwnd says (a tail loss probe, RFC 8985 §7.3).
  */
-function planData(tcb: Tcb, plan: Plan, force: boolean): boolean {
+function planData(tcb: Tcb, plan: Plan, force: boolean, probe = false): boolean {
   let seq = tcb.sndNxt;
   // Resending after an RTO: data the receiver already SACKed is skipped (RFC 6675 §5.1, as Linux does).
   while (seqLt(seq, tcb.sndMax)) {
@@ -237,7 +302,8 @@ function planData(tcb: Tcb, plan: Plan, force: boolean): boolean {
   const finPending = tcb.finQueued && seqLe(seq, tcb.finSeq);
   const maxPayload = maxPayloadLen(tcb);
   const peerRoom = seqDiff(seqAdd(tcb.sndUna, tcb.sndWnd), seq);
-  const room = Math.max(0, Math.min(peerRoom, congestionAllowance(tcb)));
+  if (probe && seqLt(seq, tcb.sndMax)) return false;
+  const room = Math.max(0, Math.min(peerRoom, probe ? maxPayload : congestionAllowance(tcb)));
   let len = Math.min(available, tsoPayloadLen(tcb, maxPayload), room);
   // A super-segment carries whole segments only: a short tail waits for its own turn under Nagle and SWS
   // avoidance below, exactly as it would if every segment were sent on its own.
@@ -300,10 +366,23 @@ function emitData(
     tcb.rttStart = now;
   }
   if (fin) tcb.finSent = true;
+  if (tcb.sackEnabled) recordTransmission(tcb, now, seq, end, retransmitReason === undefined && advance);
   if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
   if (advance) tcb.sndNxt = end;
   tcb.lastSendAt = now;
   finish(tcb, now, emit, out, why, true);
+}
+
+/**
+ * Keeps the per-segment record RACK and loss marking work on (SACK connections), charges PRR for what is
+ * sent in recovery (RFC 6937 "prr_out += (data sent)"), and after new data re-arms the probe timeout
+ * (RFC 8985 §7.2).
+ */
+function recordTransmission(tcb: Tcb, now: Instant, seq: number, end: number, newData: boolean): void {
+  const r = tcb.recovery;
+  r.segments.onSend(seq, end, now);
+  if (r.inRecovery) r.prr.onSend(seqDiff(end, seq));
+  if (newData) r.rack.scheduleProbe = true;
 }
 
 /** The persist timer's probe, or a keepalive: both provoke an ACK that carries the peer's window. */

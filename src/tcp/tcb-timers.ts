@@ -3,11 +3,13 @@
 // main timer after every event; fireTimers() acts on what is due at the start of each poll().
 //
 // The main timers are mutually exclusive because their conditions are: retransmit while data (or a SYN or
-// FIN) is outstanding; persist while nothing is outstanding but the peer's window is zero; keepalive while
+// FIN) is outstanding — or, in front of it and remembering its deadline, RACK's reordering timer or the
+// tail loss probe timeout (RFC 8985 §6.3, §7.2), whichever comes first; persist while nothing is outstanding but the peer's window is zero; keepalive while
 // the connection is idle; close in TIME_WAIT (and an orphaned FIN_WAIT_2).
 
 import type { Instant } from '../base/time.ts';
-import { onRetransmitTimeout } from './recovery.ts';
+import { rackDetectLoss, tlpSchedule } from './rack.ts';
+import { afterReorderTimeout, onRetransmitTimeout } from './recovery.ts';
 import { seqDiff, seqGt } from './seq.ts';
 import type { Tcb } from './tcb.ts';
 import { canSendData } from './tcb-send.ts';
@@ -15,6 +17,8 @@ import { canSendData } from './tcb-send.ts';
 export type TcbTimer =
   | { kind: 'idle' }
   | { kind: 'retransmit'; at: Instant }
+  | { kind: 'reorder'; at: Instant; rto: Instant }
+  | { kind: 'loss-probe'; at: Instant; rto: Instant }
   | { kind: 'persist'; at: Instant }
   | { kind: 'keepalive'; at: Instant }
   | { kind: 'close'; at: Instant; why: 'time-wait' | 'fin-wait-2' };
@@ -42,9 +46,17 @@ export function rearmTimers(tcb: Tcb, now: Instant): void {
   const kind = tcb.timer.kind;
   if (seqGt(tcb.sndMax, tcb.sndUna) || tcb.synDue) {
     // RFC 6298 §5.1: "Every time a packet containing data is sent ... if the timer is not running, start it".
-    if (kind !== 'retransmit') tcb.timer = { kind: 'retransmit', at: now + tcb.rtt.rto };
+    const t = tcb.timer;
+    const rtoAt =
+      t.kind === 'retransmit'
+        ? t.at
+        : t.kind === 'reorder' || t.kind === 'loss-probe'
+          ? t.rto
+          : now + tcb.rtt.rto;
+    armRetransmitTimers(tcb, now, rtoAt);
     return;
   }
+  tcb.recovery.rack.resetTimers();
   if (state === 'FIN_WAIT_2' && tcb.userClosed) {
     // Linux's tcp_fin_timeout: an orphaned FIN_WAIT_2 must not wait forever for a peer that never closes.
     if (kind !== 'close')
@@ -70,6 +82,25 @@ export function rearmTimers(tcb: Tcb, now: Instant): void {
   tcb.timer = IDLE;
 }
 
+/** The retransmission timer at rtoAt, or RACK's reordering timer or the probe timeout if either is earlier. */
+function armRetransmitTimers(tcb: Tcb, now: Instant, rtoAt: Instant): void {
+  const rack = tcb.recovery.rack;
+  if (rack.scheduleProbe) {
+    rack.scheduleProbe = false;
+    tlpSchedule(tcb, now, rtoAt);
+  }
+  const t = tcb.timer;
+  if (rack.reorderAt !== undefined && rack.reorderAt < rtoAt) {
+    if (t.kind !== 'reorder' || t.at !== rack.reorderAt || t.rto !== rtoAt)
+      tcb.timer = { kind: 'reorder', at: rack.reorderAt, rto: rtoAt };
+  } else if (rack.probeAt !== undefined && rack.probeAt <= rtoAt) {
+    if (t.kind !== 'loss-probe' || t.at !== rack.probeAt || t.rto !== rtoAt)
+      tcb.timer = { kind: 'loss-probe', at: rack.probeAt, rto: rtoAt };
+  } else if (t.kind !== 'retransmit' || t.at !== rtoAt) {
+    tcb.timer = { kind: 'retransmit', at: rtoAt };
+  }
+}
+
 function hasUnsentData(tcb: Tcb): boolean {
   const sent = seqDiff(tcb.sndNxt, tcb.sendBase);
   return tcb.sendBuffer.length > sent || (tcb.finQueued && !tcb.finSent);
@@ -91,6 +122,19 @@ export function fireTimers(tcb: Tcb, now: Instant): void {
       return;
     case 'retransmit':
       retransmitTimeout(tcb, now);
+      return;
+    case 'reorder':
+      // RFC 8985 §6.3: "RACK_detect_loss_and_arm_timer()" when the reordering window has passed.
+      tcb.recovery.rack.reorderAt = undefined;
+      tcb.timer = { kind: 'retransmit', at: timer.rto };
+      rackDetectLoss(tcb, now);
+      afterReorderTimeout(tcb, now);
+      return;
+    case 'loss-probe':
+      // RFC 8985 §7.3: the probe leaves on this poll; the RTO is re-armed from it (tcb-send.ts).
+      tcb.recovery.rack.probeAt = undefined;
+      tcb.recovery.rack.probeDue = true;
+      tcb.timer = { kind: 'retransmit', at: timer.rto };
       return;
     case 'persist':
       tcb.persistBackoff++;
@@ -134,11 +178,11 @@ function retransmitTimeout(tcb: Tcb, now: Instant): void {
     tcb.synDue = true;
     return;
   }
-  // RFC 5681 §3.1 eq. 4 and the loss window; RFC 6675 §5.1 / Linux: go back to SND.UNA and resend what
-  // was not SACKed.
+  // RFC 5681 §3.1 eq. 4 and the loss window. With SACK the segments marked lost are resent (all that were
+  // not SACKed, or with RACK those sent long enough ago, RFC 8985 §6.3); without, go back to SND.UNA.
   tcb.cc.onRetransmitTimeout(now, seqDiff(tcb.sndMax, tcb.sndUna));
-  onRetransmitTimeout(tcb);
-  tcb.sndNxt = tcb.sndUna;
+  onRetransmitTimeout(tcb, now);
+  if (!tcb.sackEnabled) tcb.sndNxt = tcb.sndUna;
   tcb.event({
     kind: 'cwnd',
     cwnd: tcb.cc.cwnd,

@@ -7,6 +7,7 @@ import { SeededRng } from '../../src/base/rng.ts';
 import { Stats } from '../../src/base/stats.ts';
 import { ManualClock, seconds } from '../../src/base/time.ts';
 import type { TcpConfig } from '../../src/tcp/config.ts';
+import type { TcpEvent } from '../../src/tcp/events.ts';
 import { blankTcpRepr, emitTcp, parseTcp, type TcpRepr, tcpBufferLen } from '../../src/tcp/segment.ts';
 import type { Tcb } from '../../src/tcp/tcb.ts';
 import { TcpLayer } from '../../src/tcp/tcp-layer.ts';
@@ -25,6 +26,8 @@ export interface TransferOptions {
   config?: Partial<TcpConfig>;
   /** Give up after this much simulated time. */
   limit?: number;
+  /** Receives the sending (client) side's trace events. */
+  trace?: (event: TcpEvent) => void;
 }
 
 export interface TransferResult {
@@ -53,9 +56,15 @@ export function runTransfer(o: TransferOptions): TransferResult {
   const heap = new EventHeap<{ to: 'client' | 'server'; packet: Uint8Array }>();
   const stats = new Stats();
   const secret = new Uint8Array(16).map((_, i) => (o.seed * 31 + i) & 0xff);
-  const make = (salt: number) =>
-    new TcpLayer(o.config ?? {}, { rng: new SeededRng(o.seed ^ salt), secret, stats, routeMtu: () => 1500 });
-  const client = make(0x1111);
+  const make = (salt: number, trace?: (event: TcpEvent) => void) =>
+    new TcpLayer(o.config ?? {}, {
+      rng: new SeededRng(o.seed ^ salt),
+      secret,
+      stats,
+      routeMtu: () => 1500,
+      trace,
+    });
+  const client = make(0x1111, o.trace);
   const server = make(0x2222);
   const toServer = new SimPath(rng, o.forward, (at, packet) => heap.push(at, { to: 'server', packet }));
   const toClient = new SimPath(rng, o.reverse, (at, packet) => heap.push(at, { to: 'client', packet }));
