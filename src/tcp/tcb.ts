@@ -44,6 +44,11 @@ export interface TcbContext {
   readonly timestamp: TcpTimestamp;
   /** Readiness (readable / writable / error / state) changed: the layer reports it from takeChanged(). */
   changed(tcb: Tcb): void;
+  /**
+   * A user operation gave the connection something to do (data, a FIN, a window update, new options):
+   * the layer visits it on the next poll instead of waiting for its old pollAt().
+   */
+  touched(tcb: Tcb): void;
   /** The connection reached CLOSED: the layer forgets its 4-tuple. */
   closed(tcb: Tcb): void;
   /** Queues a RST that must leave even though this TCB is going away (abort, a bad ACK in SYN_SENT). */
@@ -154,8 +159,7 @@ export class Tcb {
   ackWhy = '';
   /** The SYN (or SYN-ACK) needs (re)sending on the next poll. */
   synDue = false;
-  /** A user operation changed what the send path or the timers should do: poll at once to re-derive them. */
-  userActed = false;
+  private acted = false;
   /** A zero-window or keepalive probe needs sending on the next poll. */
   probeDue: 'persist' | 'keepalive' | undefined;
   /** Consecutive RTO expirations without progress (retries for tcp_retries2 / tcp_syn_retries). */
@@ -229,6 +233,17 @@ export class Tcb {
       restartAfterIdle: config.restartAfterIdle,
       slowStartLimitSegments: config.slowStartLimitSegments,
     });
+  }
+
+  /** A user operation changed what the send path or the timers should do: poll at once to re-derive them. */
+  get userActed(): boolean {
+    return this.acted;
+  }
+
+  set userActed(value: boolean) {
+    this.acted = value;
+    // The layer polls only the connections it knows to have work: this one has, at once.
+    if (value) this.ctx.touched(this);
   }
 
   // ---------------------------------------------------------------- opening (called by the layer)
@@ -532,6 +547,7 @@ export class Tcb {
     if (growth > 0 && advertised < this.recvBuffer.capacity >>> 1) {
       this.ackNow = true;
       this.ackWhy = 'window update: the application read data (RFC 9293 §3.8.6.2.2)';
+      this.ctx.touched(this);
     }
   }
 

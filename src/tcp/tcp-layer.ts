@@ -7,7 +7,13 @@
 //                                   → listener: SYN → new Tcb (SYN_RECEIVED) or a cookie SYN-ACK
 //                                               ACK → SYN cookie check → new ESTABLISHED Tcb, else RST
 //                                   → nothing: RST
-//   poll    → queued replies, then every connection whose pollAt() is due
+//   poll    → queued replies, then the active connections and those whose deadline has come
+//
+// Polling costs O(active), not O(connections): a connection is *active* once something may have given it
+// output to send (a segment arrived, a user operation, a deadline came); otherwise it waits in a min-heap
+// under its pollAt(). A connection's pollAt() changes only inside those three events, so after each the
+// layer asks it once more and files it again. Heap entries are invalidated lazily: `scheduled` holds the
+// deadline that counts, and an entry that no longer matches it is skipped when it surfaces.
 
 import type { ErrnoName, ErrnoResult } from '../base/errno.ts';
 import { fail } from '../base/errno.ts';
@@ -15,6 +21,7 @@ import type { Rng } from '../base/rng.ts';
 import type { Stats } from '../base/stats.ts';
 import type { Instant } from '../base/time.ts';
 import { DEFAULT_TCP_CONFIG, defaultSocketOptions, type TcpConfig, type TcpSocketOptions } from './config.ts';
+import { DeadlineHeap } from './deadline-heap.ts';
 import { EphemeralPorts } from './ephemeral-ports.ts';
 import type { TcpEvent } from './events.ts';
 import { IsnGenerator } from './isn.ts';
@@ -44,6 +51,8 @@ const IP_TCP_HEADERS = 40;
 const MAX_QUEUED_REPLIES = 1024;
 /** The largest payload a segment can carry (64 KiB TSO segments included). */
 const SCRATCH_BYTES = 65536;
+/** Stale timer-heap entries tolerated beyond the live ones before a compaction (amortized O(1) per push). */
+const STALE_DEADLINES_SLACK = 64;
 
 interface Reply {
   srcAddr: number;
@@ -70,6 +79,13 @@ export class TcpLayer {
   /** local endpoint → remote endpoint → connection. */
   private readonly byLocal = new Map<number, Map<number, Tcb>>();
   private readonly all = new Set<Tcb>();
+  /** Connections that may have output now; the next poll() visits each (see the header comment). */
+  private readonly active = new Set<Tcb>();
+  /** The pollAt() of each waiting connection with a deadline: its only valid entry in `deadlines`. */
+  private readonly scheduled = new Map<Tcb, Instant>();
+  private readonly deadlines = new DeadlineHeap<Tcb>();
+  /** The connections visited by one poll(), in creation order (reused). */
+  private readonly visiting: Tcb[] = [];
   private readonly listening = new Map<number, TcpListener>();
   private readonly changedSet = new Set<Tcb | TcpListener>();
   private readonly replies: Reply[] = [];
@@ -95,6 +111,7 @@ export class TcpLayer {
       segment: blankTcpRepr(),
       timestamp: { tsVal: 0, tsEcr: 0 },
       changed: (tcb) => this.changedSet.add(tcb),
+      touched: (tcb) => this.active.add(tcb),
       closed: (tcb) => this.forget(tcb),
       reset: (tcb, seq, ack, why) =>
         this.queueReply(tcb.localAddr, tcb.remoteAddr, tcb.localPort, tcb.remotePort, 'rst', seq, ack, why),
@@ -119,6 +136,7 @@ export class TcpLayer {
           return;
         }
         tcb.onSegment(now, segment);
+        this.active.add(tcb);
         return;
       }
     }
@@ -133,22 +151,36 @@ export class TcpLayer {
   poll(now: Instant, emit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void): void {
     this.lastNow = now;
     if (this.replies.length > 0) for (const reply of this.replies.splice(0)) this.emitReply(now, reply, emit);
-    for (const tcb of this.all) {
+    this.activateDue(now);
+    if (this.active.size === 0) return;
+    const visiting = this.visiting;
+    for (const tcb of this.active) visiting.push(tcb);
+    this.active.clear();
+    // Creation order, as when every connection was visited: the order segments leave in stays the same.
+    if (visiting.length > 1) visiting.sort((a, b) => a.id - b.id);
+    for (const tcb of visiting) {
       const at = tcb.pollAt();
-      if (at === undefined || at > now) continue;
-      tcb.poll(now, (segment) => emit(tcb.localAddr, tcb.remoteAddr, segment));
+      if (at !== undefined && at <= now)
+        tcb.poll(now, (segment) => emit(tcb.localAddr, tcb.remoteAddr, segment));
+      this.file(tcb, now);
     }
+    visiting.length = 0;
   }
 
   /** The earliest instant poll() has work (≤ now if output is pending), or undefined when idle. */
   pollAt(): Instant | undefined {
     if (this.replies.length > 0) return this.lastNow;
-    let at: Instant | undefined;
-    for (const tcb of this.all) {
-      const t = tcb.pollAt();
-      if (t !== undefined && (at === undefined || t < at)) at = t;
+    // A connection touched since the last poll may have nothing to send after all: file it under its
+    // deadline now, so that the answer is exact rather than "at once".
+    for (const tcb of this.active) {
+      this.active.delete(tcb);
+      if (this.file(tcb, this.lastNow)) return this.lastNow;
     }
-    return at;
+    for (let at = this.deadlines.peekAt(); at !== undefined; at = this.deadlines.peekAt()) {
+      if (this.scheduled.get(this.deadlines.peekItem()!) === at) return at;
+      this.deadlines.pop();
+    }
+    return undefined;
   }
 
   /**
@@ -288,7 +320,43 @@ export class TcpLayer {
     }
     peers.set(endpointKey(remote[0], remote[1]), tcb);
     this.all.add(tcb);
+    // The caller opens it at once (a SYN or SYN-ACK to send, or a cookie handshake completed).
+    this.active.add(tcb);
     return tcb;
+  }
+
+  /** Moves every connection whose deadline has come into the active set, skipping stale heap entries. */
+  private activateDue(now: Instant): void {
+    for (let at = this.deadlines.peekAt(); at !== undefined && at <= now; at = this.deadlines.peekAt()) {
+      const tcb = this.deadlines.peekItem()!;
+      this.deadlines.pop();
+      if (this.scheduled.get(tcb) !== at) continue;
+      this.scheduled.delete(tcb);
+      this.active.add(tcb);
+    }
+  }
+
+  /**
+   * Files a connection by its pollAt(): back into the active set when it still has output at `now`
+   * (returns true), under its deadline in the heap, or nowhere when it has none.
+   */
+  private file(tcb: Tcb, now: Instant): boolean {
+    const at = tcb.pollAt();
+    if (at === undefined) {
+      this.scheduled.delete(tcb);
+      return false;
+    }
+    if (at <= now) {
+      this.active.add(tcb);
+      return true;
+    }
+    if (this.scheduled.get(tcb) === at) return false;
+    this.scheduled.set(tcb, at);
+    this.deadlines.push(at, tcb);
+    // Stale entries (deadlines that moved, connections gone) are dropped once they outnumber the live ones.
+    if (this.deadlines.size > 2 * this.scheduled.size + STALE_DEADLINES_SLACK)
+      this.deadlines.compact((deadline, waiting) => this.scheduled.get(waiting) === deadline);
+    return false;
   }
 
   private forget(tcb: Tcb): void {
@@ -299,6 +367,8 @@ export class TcpLayer {
       if (peers.size === 0) this.byLocal.delete(key);
     }
     this.all.delete(tcb);
+    this.active.delete(tcb);
+    this.scheduled.delete(tcb);
   }
 
   /**
