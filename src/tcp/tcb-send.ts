@@ -135,6 +135,9 @@ function lostRetransmissionDue(tcb: Tcb): number | undefined {
   const i = tcb.recovery.segments.firstLost();
   if (i === undefined) return undefined;
   const len = lostRetransmissionLength(tcb, i, lostRetransmissionLimit(tcb));
+  const start = tcb.recovery.segments.start(i);
+  // Nothing to resend (never expected: a lost record holds data or the FIN) must not look like work to do.
+  if (len === 0 && !(tcb.finSent && start === tcb.finSeq)) return undefined;
   // RFC 6675 §5 (C): send while cwnd − pipe ≥ 1 SMSS (here: the segment's length); with PRR its sndcnt.
   return congestionAllowance(tcb) >= Math.max(1, len) ? i : undefined;
 }
@@ -165,7 +168,6 @@ function sendRetransmissions(tcb: Tcb, now: Instant, emit: Emit): void {
     const seq = r.segments.start(i);
     const len = lostRetransmissionLength(tcb, i, lostRetransmissionLimit(tcb));
     const fin = tcb.finSent && seqAdd(seq, len) === tcb.finSeq;
-    if (len === 0 && !fin) return;
     // After an RTO the lost segments go out under the loss window, as RFC 6675 §5.1 has it.
     const reason = r.inRecovery ? 'sack-recovery' : 'rto';
     emitData(tcb, now, emit, seq, len, fin, r.inRecovery ? why : RTO_WHY, reason, false);
