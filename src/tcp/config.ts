@@ -17,6 +17,11 @@ export interface TcpConfig {
   maxRetransmits: number;
   /** TIME_WAIT lasts 2·MSL (RFC 9293 §3.4.2 with Linux's 60 s). */
   timeWait: Duration;
+  /**
+   * The most connections held in TIME_WAIT (Linux tcp_max_tw_buckets): beyond it the oldest ones end early,
+   * counted as 'tcp.time-wait-overflow', so a flood of short connections cannot pin unbounded memory.
+   */
+  maxTimeWait: number;
   /** An orphaned FIN_WAIT_2 connection is dropped after this long (net.ipv4.tcp_fin_timeout). */
   finWait2Timeout: Duration;
   /** RFC 9293 §3.8.6.3: an ACK is delayed at most this long (Linux's 40 ms minimum). */
@@ -91,6 +96,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   synRetries: 6,
   maxRetransmits: 15,
   timeWait: seconds(60),
+  maxTimeWait: 16384,
   finWait2Timeout: seconds(60),
   delayedAck: millis(40),
   sendBuffer: 4 * MIB,

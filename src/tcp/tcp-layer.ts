@@ -86,6 +86,8 @@ export class TcpLayer {
   private readonly deadlines = new DeadlineHeap<Tcb>();
   /** The connections visited by one poll(), in creation order (reused). */
   private readonly visiting: Tcb[] = [];
+  /** Connections in TIME_WAIT, oldest first (a Set iterates in insertion order). */
+  private readonly timeWait = new Set<Tcb>();
   private readonly listening = new Map<number, TcpListener>();
   private readonly changedSet = new Set<Tcb | TcpListener>();
   private readonly replies: Reply[] = [];
@@ -110,7 +112,10 @@ export class TcpLayer {
       scratch: new Uint8Array(SCRATCH_BYTES),
       segment: blankTcpRepr(),
       timestamp: { tsVal: 0, tsEcr: 0 },
-      changed: (tcb) => this.changedSet.add(tcb),
+      changed: (tcb) => {
+        this.changedSet.add(tcb);
+        if (tcb.state === 'TIME_WAIT') this.timeWait.add(tcb);
+      },
       touched: (tcb) => this.active.add(tcb),
       closed: (tcb) => this.forget(tcb),
       reset: (tcb, seq, ack, why) =>
@@ -152,19 +157,8 @@ export class TcpLayer {
     this.lastNow = now;
     if (this.replies.length > 0) for (const reply of this.replies.splice(0)) this.emitReply(now, reply, emit);
     this.activateDue(now);
-    if (this.active.size === 0) return;
-    const visiting = this.visiting;
-    for (const tcb of this.active) visiting.push(tcb);
-    this.active.clear();
-    // Creation order, as when every connection was visited: the order segments leave in stays the same.
-    if (visiting.length > 1) visiting.sort((a, b) => a.id - b.id);
-    for (const tcb of visiting) {
-      const at = tcb.pollAt();
-      if (at !== undefined && at <= now)
-        tcb.poll(now, (segment) => emit(tcb.localAddr, tcb.remoteAddr, segment));
-      this.file(tcb, now);
-    }
-    visiting.length = 0;
+    if (this.active.size > 0) this.visitActive(now, emit);
+    if (this.timeWait.size > this.config.maxTimeWait) this.trimTimeWait();
   }
 
   /** The earliest instant poll() has work (≤ now if output is pending), or undefined when idle. */
@@ -325,6 +319,38 @@ export class TcpLayer {
     return tcb;
   }
 
+  /** Polls the active connections in creation order, then files each by its new pollAt(). */
+  private visitActive(
+    now: Instant,
+    emit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void,
+  ): void {
+    const visiting = this.visiting;
+    for (const tcb of this.active) visiting.push(tcb);
+    this.active.clear();
+    // Creation order, as when every connection was visited: the order segments leave in stays the same.
+    if (visiting.length > 1) visiting.sort((a, b) => a.id - b.id);
+    for (const tcb of visiting) {
+      const at = tcb.pollAt();
+      if (at !== undefined && at <= now)
+        tcb.poll(now, (segment) => emit(tcb.localAddr, tcb.remoteAddr, segment));
+      this.file(tcb, now);
+    }
+    visiting.length = 0;
+  }
+
+  /**
+   * Linux tcp_max_tw_buckets: past the cap the oldest TIME_WAIT connections close early. Done after the
+   * visits, so that even the newest has sent the ACK of the peer's FIN (RFC 9293 §3.10.7.4) before it goes;
+   * what is lost is only the 2·MSL guard against old duplicates on that 4-tuple (RFC 9293 §3.4.2).
+   */
+  private trimTimeWait(): void {
+    for (const tcb of this.timeWait) {
+      if (this.timeWait.size <= this.config.maxTimeWait) return;
+      this.deps.stats.add('tcp.time-wait-overflow');
+      tcb.setState('CLOSED', 'TIME_WAIT table full: the oldest entry ends early (Linux tcp_max_tw_buckets)');
+    }
+  }
+
   /** Moves every connection whose deadline has come into the active set, skipping stale heap entries. */
   private activateDue(now: Instant): void {
     for (let at = this.deadlines.peekAt(); at !== undefined && at <= now; at = this.deadlines.peekAt()) {
@@ -369,6 +395,7 @@ export class TcpLayer {
     this.all.delete(tcb);
     this.active.delete(tcb);
     this.scheduled.delete(tcb);
+    this.timeWait.delete(tcb);
   }
 
   /**
