@@ -43,6 +43,8 @@ export interface TransferResult {
   /** Both layers idle (no timer armed, no connection left) once TIME_WAIT has run out. */
   quiescent: boolean;
   retransmits: number;
+  /** Packets the client → server path dropped (loss or a full bottleneck queue). */
+  forwardDropped: number;
 }
 
 /** The byte at position i of the stream for this seed: a mix, so misplaced data never matches by chance. */
@@ -162,5 +164,6 @@ export function runTransfer(o: TransferOptions): TransferResult {
     serverError: accepted?.takeError(),
     quiescent,
     retransmits: stats.get('tcp.retransmits'),
+    forwardDropped: toServer.dropped,
   };
 }
