@@ -18,7 +18,7 @@ import { seqDiff, seqGe, seqGt, seqLt } from './seq.ts';
 import type { Tcb } from './tcb.ts';
 
 /** RFC 8985 §7.2 WCDelAckT: the worst-case delayed-ACK time a probe waits for with one segment in flight. */
-export const WORST_CASE_DELAYED_ACK = millis(200);
+const WORST_CASE_DELAYED_ACK = millis(200);
 /** RFC 8985 §7.2: the PTO before any RTT sample. */
 const PTO_WITHOUT_RTT = millis(1000);
 /** RFC 8985 §6.2 step 4: a reordering window stays widened for this many recoveries after a D-SACK. */
