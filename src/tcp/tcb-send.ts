@@ -445,7 +445,12 @@ function maxPayloadLen(tcb: Tcb): number {
 function tsoPayloadLen(tcb: Tcb, maxPayload: number): number {
   if (tcb.tsoMaxSegment === 0 || tcb.peerMss < tcb.advMss) return maxPayload;
   const headers = tcb.advMss + IP_TCP_HEADERS - maxPayload;
-  return Math.max(1, Math.floor((tcb.tsoMaxSegment - headers) / maxPayload)) * maxPayload;
+  const linkSegments = Math.max(1, Math.floor((tcb.tsoMaxSegment - headers) / maxPayload));
+  // At most a quarter of the congestion window per super-segment (and at least two segments): a router or
+  // filter that drops the aggregate whole then costs a quarter of the window, not all of it, and the ACK
+  // clock keeps ticking within a round trip.
+  const windowSegments = Math.max(2, Math.floor(tcb.cc.cwnd / 4 / maxPayload));
+  return Math.min(linkSegments, windowSegments) * maxPayload;
 }
 
 /**
