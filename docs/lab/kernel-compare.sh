@@ -3,7 +3,7 @@
 # captures inside itself (--pcap); the two captures print the same lines.
 . "$(dirname "$0")/lab.sh"
 start_ustack --echo 50007 --pcap "$LAB_OUT/ustack.pcap"
-inns tcpdump -nn -U -Z root -i ustack0 -w "$LAB_OUT/kernel.pcap" 2>"$LAB_OUT/tcpdump.txt" &
+inns tcpdump -nn -U --immediate-mode -Z root -i ustack0 -w "$LAB_OUT/kernel.pcap" 2>"$LAB_OUT/tcpdump.txt" &
 LAB_PIDS="$LAB_PIDS $!"
 TCPDUMP_PID=$!
 sleep 1
