@@ -1,7 +1,6 @@
-// A short soak in CI: bench/soak.ts for 20 s (the full default is 3 minutes, 30 for a manual run; 20 s
-// keeps this suite inside its budget while still covering hundreds of connections and ~1000 round trips).
-// It must make progress on all three workloads without a single socket error and without stalling the
-// event loop; memory growth is reported, and pinned below as a known bug.
+// The CI soak (issue 8): bench/soak.ts for 3 minutes on the memory pair with 2% loss (`--minutes 30` for the
+// manual variant). It must make progress on all three workloads without a single socket error, without
+// stalling the event loop, and without growing memory.
 
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +8,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const SOAK = fileURLToPath(new URL('../../bench/soak.ts', import.meta.url));
-const SECONDS = 20;
+const SECONDS = 180;
 
 interface Summary {
   bulkConnections: number;
@@ -35,7 +34,7 @@ describe(`soak on the memory pair with 2% loss (${SECONDS} s)`, () => {
     summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
     const { samples: _samples, ...figures } = summary as Summary & { samples: unknown };
     console.log(`soak: ${JSON.stringify(figures)}`);
-  }, 90_000);
+  }, 300_000);
 
   it('keeps bulk, ping-pong and churn going without a socket error or a stalled event loop', () => {
     expect(summary.errorCodes).toEqual({});
