@@ -85,7 +85,16 @@ function emitSyn(tcb: Tcb, now: Instant, emit: Emit): void {
     tcb.retransmits === 0
       ? 'SYN: active open, ISN per RFC 6528'
       : `SYN: retransmission #${tcb.retransmits} after RTO backoff (RFC 6298 §5.5)`;
-  if (tcb.retransmits === 0) {
+  synSent(tcb, now, tcb.retransmits === 0);
+  finish(tcb, now, emit, out, why, false);
+}
+
+/**
+ * Bookkeeping for a SYN or SYN-ACK about to leave: the first one is timed for an RTT sample (Karn's rule
+ * leaves retransmissions out), a later one is counted as a retransmission; SND.NXT moves past the SYN.
+ */
+function synSent(tcb: Tcb, now: Instant, first: boolean): void {
+  if (first) {
     tcb.rttSeq = seqAdd(tcb.iss, 1);
     tcb.rttStart = now;
   } else {
@@ -94,7 +103,6 @@ function emitSyn(tcb: Tcb, now: Instant, emit: Emit): void {
   tcb.synDue = false;
   tcb.sndNxt = seqAdd(tcb.iss, 1);
   tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
-  finish(tcb, now, emit, out, why, false);
 }
 
 function emitSynAck(tcb: Tcb, now: Instant, emit: Emit): void {
@@ -109,15 +117,7 @@ function emitSynAck(tcb: Tcb, now: Instant, emit: Emit): void {
   out.sackPermitted = tcb.sackEnabled;
   out.timestamp = tcb.tsEnabled ? setTimestamp(tcb, now, tcb.tsRecent) : undefined;
   const first = seqLe(tcb.sndMax, tcb.iss);
-  if (first) {
-    tcb.rttSeq = seqAdd(tcb.iss, 1);
-    tcb.rttStart = now;
-  } else {
-    countRetransmission(tcb, 'syn', tcb.iss, 0);
-  }
-  tcb.synDue = false;
-  tcb.sndNxt = seqAdd(tcb.iss, 1);
-  tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
+  synSent(tcb, now, first);
   finish(
     tcb,
     now,
