@@ -8,7 +8,7 @@ import { PcapFileWriter } from '../link/pcap-link.ts';
 import { withTap } from '../link/tap.ts';
 import { AF_INET, SOCK_STREAM } from '../socket/constants.ts';
 import type { TcpEvent } from '../tcp/events.ts';
-import { describeEvent } from '../trace/explain.ts';
+import { describeEvent, RelativeSequence } from '../trace/explain.ts';
 import { TcpdumpFormatter } from '../trace/tcpdump.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { style } from './style.ts';
@@ -77,14 +77,19 @@ export async function runDemo(argv: string[]): Promise<number> {
   const onFault = (_side: 0 | 1, fault: string): void => {
     out(`${' '.repeat(12)}${style.bad(`✗ ${fault} on the link`)}`);
   };
+  // Connection ids are per stack, so each side keeps its own map to tcpdump's relative numbers.
+  const sequences = [new RelativeSequence(), new RelativeSequence()] as const;
   const onTrace = (event: TcpEvent, side: 0 | 1): void => {
+    sequences[side].note(event);
     const who = side === 0 ? style.client('client') : style.server('server');
     if (event.kind === 'state') {
       out(
         `${style.dim(elapsed())}  ${who} ${style.state(`${event.from} → ${event.to}`)}  ${style.dim(event.why)}`,
       );
     } else if (values.explain) {
-      out(`${' '.repeat(12)}${style.dim(`↳ ${side === 0 ? 'client' : 'server'}: ${describeEvent(event)}`)}`);
+      out(
+        `${' '.repeat(12)}${style.dim(`↳ ${side === 0 ? 'client' : 'server'}: ${describeEvent(event, sequences[side])}`)}`,
+      );
     }
   };
 

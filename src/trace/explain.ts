@@ -15,15 +15,32 @@ export type TraceMode = 'lines' | 'explain' | 'json';
 
 const INDENT = '                    ↳ ';
 
+/**
+ * Sequence numbers as tcpdump prints them: relative to each connection's initial sequence number, which
+ * the SYN (or SYN-ACK) segment event reveals. Numbers of a connection whose SYN was not seen stay absolute.
+ */
+export class RelativeSequence {
+  private readonly initial = new Map<number, number>();
+
+  note(event: TcpEvent): void {
+    if (event.kind === 'segment' && event.flags.startsWith('S')) this.initial.set(event.conn, event.seq);
+  }
+
+  of(conn: number, seq: number): number {
+    const initial = this.initial.get(conn);
+    return initial === undefined ? seq : (seq - initial) >>> 0;
+  }
+}
+
 /** One sentence for a state-machine event, citing the RFC where the behaviour comes from. */
-export function describeEvent(event: TcpEvent): string {
+export function describeEvent(event: TcpEvent, sequence?: RelativeSequence): string {
   switch (event.kind) {
     case 'state':
       return `${event.from} → ${event.to}: ${event.why}`;
     case 'segment':
       return event.why;
     case 'retransmit':
-      return `retransmission of ${event.len} bytes at seq ${event.seq} (${RETRANSMIT_REASONS[event.reason]})`;
+      return `retransmission of ${event.len} bytes at seq ${sequence?.of(event.conn, event.seq) ?? event.seq} (${RETRANSMIT_REASONS[event.reason]})`;
     case 'rto':
       return `RTO fired, backoff ×${2 ** event.backoff}, next RTO ${(event.rto / 1000).toFixed(0)} ms (RFC 6298 §5.5)`;
     case 'cwnd':
@@ -88,9 +105,13 @@ export class TraceWriter {
   }
 
   /** A state-machine event: explained under the packet lines, or a JSON object; plain lines skip it. */
+  private readonly sequence = new RelativeSequence();
+
   tcpEvent(event: TcpEvent): void {
+    this.sequence.note(event);
     if (this.mode === 'json') this.write(JSON.stringify({ type: 'tcp', ...event }));
-    else if (this.mode === 'explain') this.write(`${INDENT}${conn(event.conn)}${describeEvent(event)}`);
+    else if (this.mode === 'explain')
+      this.write(`${INDENT}${conn(event.conn)}${describeEvent(event, this.sequence)}`);
   }
 
   /** A packet the stack dropped, by reason (IP, UDP and TCP parse errors, full queues). */

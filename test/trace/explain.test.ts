@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Stack } from '../../src/host.ts';
 import type { TcpEvent } from '../../src/tcp/events.ts';
-import { describeEvent, TraceWriter } from '../../src/trace/explain.ts';
+import { describeEvent, RelativeSequence, TraceWriter } from '../../src/trace/explain.ts';
 import { formatCounters, formatSocketTable } from '../../src/trace/ss.ts';
 
 let stacks: Stack[] = [];
@@ -33,7 +33,7 @@ describe('describeEvent', () => {
       { at, conn: 1, kind: 'persist' },
       { at, conn: 1, kind: 'drop', reason: 'paws' },
     ];
-    expect(events.map(describeEvent)).toEqual([
+    expect(events.map((event) => describeEvent(event))).toEqual([
       'SYN_SENT → ESTABLISHED: SYN-ACK acknowledges our SYN',
       'RTO fired, backoff ×2, next RTO 400 ms (RFC 6298 §5.5)',
       'dup ACK #3 → fast retransmit (RFC 5681 §3.2)',
@@ -75,6 +75,27 @@ async function tracedExchange(
   await conn.recv(10);
   return { lines, server, client };
 }
+
+describe('RelativeSequence', () => {
+  it('numbers retransmissions as tcpdump does, from the SYN of their connection', () => {
+    const sequence = new RelativeSequence();
+    sequence.note({
+      at,
+      conn: 3,
+      kind: 'segment',
+      flags: 'S',
+      seq: 0xfffffff0,
+      ack: undefined,
+      len: 0,
+      why: 'SYN',
+    });
+    const retransmit: TcpEvent = { at, conn: 3, kind: 'retransmit', reason: 'rto', seq: 0x10, len: 100 };
+    expect(describeEvent(retransmit, sequence)).toBe(
+      'retransmission of 100 bytes at seq 32 (retransmission timeout, RFC 6298 §5.4)',
+    );
+    expect(sequence.of(4, 1234)).toBe(1234);
+  });
+});
 
 describe('TraceWriter', () => {
   it('explain mode puts why under each packet line', async () => {
