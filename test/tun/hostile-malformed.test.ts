@@ -5,10 +5,11 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Stack } from '../../src/host.ts';
 import { configureKernelSide } from '../../src/link/netns.ts';
 import { openTun } from '../../src/link/tun.ts';
+import { toolGate, useLabSession } from './hostile/gate.ts';
 import { describeKernelPeer } from './lab/environment.ts';
 import { KERNEL_ADDR, KernelPeerLab, STACK_ADDR, TUN_DEVICE } from './lab/namespace.ts';
 
@@ -44,32 +45,26 @@ function scapyMissing(): string | undefined {
   return undefined;
 }
 
-const missing = scapyMissing();
-if (missing !== undefined && process.env.USTACK_REQUIRE_TUN !== '1')
-  console.warn(`hostile-malformed skipped: ${missing}`);
+const gate = toolGate('hostile-malformed', scapyMissing());
 
 describeKernelPeer('malformed packets over TUN (scapy through AF_PACKET)', () => {
-  let lab: KernelPeerLab | undefined;
-  let stack: Stack | undefined;
+  const session = useLabSession();
 
-  afterEach(async () => {
-    await stack?.close();
-    await lab?.close();
-    stack = undefined;
-    lab = undefined;
-  });
-
-  // Under USTACK_REQUIRE_TUN=1 a missing tool fails the test instead of skipping it.
-  it.skipIf(missing !== undefined && process.env.USTACK_REQUIRE_TUN !== '1').each([false, true])(
+  it.skipIf(gate.skip).each([false, true])(
     'offload %s: counts every class under its own reason, then still answers ping and echoes 1 MiB',
     async (offload) => {
-      if (missing !== undefined) throw new Error(missing);
-      lab = await KernelPeerLab.create();
+      gate.check();
+      const lab = await KernelPeerLab.create();
+      session.lab = lab;
       // As Stack.tun() does, but with the offload choice exposed: with offloads the link itself checks the
       // TCP/UDP checksums the kernel vouched nothing for (AF_PACKET writes carry a zero virtio_net_hdr).
       const link = await openTun({ name: TUN_DEVICE, netns: lab.netns, offload });
       await configureKernelSide(lab.netns, link.name, `${KERNEL_ADDR}/24`);
-      stack = new Stack([link], { addresses: [`${STACK_ADDR}/24`], gateway: KERNEL_ADDR });
+      const stack = new Stack([link], {
+        addresses: [`${STACK_ADDR}/24`],
+        gateway: KERNEL_ADDR,
+      });
+      session.stack = stack;
       expect(link.offload).toBe(offload);
       const server = stack.createServer((socket) => {
         // Peers in a flood reset their connections; as with node:net, an unhandled 'error' would throw.

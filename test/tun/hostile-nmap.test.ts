@@ -2,9 +2,9 @@
 // Prediction: Difficulty=N (class)"). RFC 6528 ISNs must rate no worse than the kernel's: nmap -O runs
 // against the stack (an open and a closed port) and against the kernel side of the same lab namespace.
 
-import { execFileSync } from 'node:child_process';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Stack } from '../../src/host.ts';
+import { programMissing, toolGate, useLabSession } from './hostile/gate.ts';
 import { describeKernelPeer } from './lab/environment.ts';
 import { KERNEL_ADDR, KernelPeerLab, STACK_ADDR, TUN_DEVICE } from './lab/namespace.ts';
 
@@ -12,15 +12,6 @@ const OPEN_PORT = 7;
 const CLOSED_PORT = 9;
 /** nmap's difficulty classes (osscan2.cc seqreport), from easiest to hardest. */
 const CLASSES = ['Trivial joke', 'Easy', 'Medium', 'Formidable', 'Worthy challenge', 'Good luck!'];
-
-function nmapMissing(): string | undefined {
-  try {
-    execFileSync('sh', ['-c', 'command -v nmap'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'nmap is not installed (apt-get install -y nmap)';
-  }
-}
 
 const KERNEL_LISTENER = `
 import socket, time
@@ -44,28 +35,19 @@ function rating(output: string): Rating {
   return { difficulty: Number(match[1]), rank: CLASSES.indexOf(match[2]!), line: match[0] };
 }
 
-const missing = nmapMissing();
-if (missing !== undefined && process.env.USTACK_REQUIRE_TUN !== '1')
-  console.warn(`hostile-nmap skipped: ${missing}`);
+const gate = toolGate('hostile-nmap', programMissing('nmap'));
 
 describeKernelPeer('ISN predictability as nmap -O rates it', () => {
-  let lab: KernelPeerLab | undefined;
-  let stack: Stack | undefined;
+  const session = useLabSession();
 
-  afterEach(async () => {
-    await stack?.close();
-    await lab?.close();
-    stack = undefined;
-    lab = undefined;
-  });
-
-  // Under USTACK_REQUIRE_TUN=1 a missing tool fails the test instead of skipping it.
-  it.skipIf(missing !== undefined && process.env.USTACK_REQUIRE_TUN !== '1')(
+  it.skipIf(gate.skip)(
     'the stack rates no worse than the kernel',
     async () => {
-      if (missing !== undefined) throw new Error(missing);
-      lab = await KernelPeerLab.create();
-      stack = await Stack.tun({ netns: lab.netns, name: TUN_DEVICE });
+      gate.check();
+      const lab = await KernelPeerLab.create();
+      session.lab = lab;
+      const stack = await Stack.tun({ netns: lab.netns, name: TUN_DEVICE });
+      session.stack = stack;
       const server = stack.createServer((socket) => socket.end());
       server.listen(OPEN_PORT);
       const kernelListener = lab.exec('python3', ['-c', KERNEL_LISTENER]);

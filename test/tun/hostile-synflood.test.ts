@@ -3,10 +3,10 @@
 // least 90% of the legitimate connections must complete (and echo) within 3 s, and the half-open queue
 // must never exceed the listener's backlog.
 
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Stack } from '../../src/host.ts';
+import { programMissing, toolGate, useLabSession } from './hostile/gate.ts';
 import { describeKernelPeer } from './lab/environment.ts';
 import { KernelPeerLab, STACK_ADDR, TUN_DEVICE } from './lab/namespace.ts';
 
@@ -14,37 +14,19 @@ const LEGIT = fileURLToPath(new URL('./hostile/legit_clients.py', import.meta.ur
 const PORT = 7;
 const FLOOD_SECONDS = 4;
 
-function hping3Missing(): string | undefined {
-  try {
-    execFileSync('sh', ['-c', 'command -v hping3'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'hping3 is not installed (apt-get install -y hping3)';
-  }
-}
-
-const missing = hping3Missing();
-if (missing !== undefined && process.env.USTACK_REQUIRE_TUN !== '1')
-  console.warn(`hostile-synflood skipped: ${missing}`);
+const gate = toolGate('hostile-synflood', programMissing('hping3'));
 
 describeKernelPeer('SYN flood over TUN (hping3)', () => {
-  let lab: KernelPeerLab | undefined;
-  let stack: Stack | undefined;
+  const session = useLabSession();
 
-  afterEach(async () => {
-    await stack?.close();
-    await lab?.close();
-    stack = undefined;
-    lab = undefined;
-  });
-
-  // Under USTACK_REQUIRE_TUN=1 a missing tool fails the test instead of skipping it.
-  it.skipIf(missing !== undefined && process.env.USTACK_REQUIRE_TUN !== '1')(
+  it.skipIf(gate.skip)(
     'legitimate clients still connect within 3 s; the half-open queue stays under the backlog',
     async () => {
-      if (missing !== undefined) throw new Error(missing);
-      lab = await KernelPeerLab.create();
-      stack = await Stack.tun({ netns: lab.netns, name: TUN_DEVICE });
+      gate.check();
+      const lab = await KernelPeerLab.create();
+      session.lab = lab;
+      const stack = await Stack.tun({ netns: lab.netns, name: TUN_DEVICE });
+      session.stack = stack;
       const server = stack.createServer((socket) => {
         // Peers in a flood reset their connections; as with node:net, an unhandled 'error' would throw.
         socket.on('error', () => socket.destroy());
