@@ -7,6 +7,7 @@ import { emitIcmp, type IcmpRepr, icmpBufferLen, parseIcmp } from '../src/ip/icm
 import { blankIpv4Repr, emitIpv4Header, type Ipv4Repr, ipv4BufferLen, parseIpv4 } from '../src/ip/ipv4.ts';
 import { emitIpv4Options } from '../src/ip/ipv4-options.ts';
 import { RouteTable } from '../src/ip/route.ts';
+import { printPerOperation } from './lib/per-op.ts';
 
 const BATCH = 1000;
 const SRC = 0xc6120001; // 198.18.0.1
@@ -105,14 +106,5 @@ bench
 
 await bench.run();
 
-const rows = bench.tasks.map((task) => {
-  const result = task.result;
-  const completed = result.state === 'completed';
-  return {
-    task: task.name,
-    'ns/op': completed ? ((result.latency.mean * 1e6) / BATCH).toFixed(1) : result.state,
-    'rme %': completed ? result.latency.rme.toFixed(1) : '',
-  };
-});
-console.table(rows);
+printPerOperation(bench, BATCH);
 if (sink === -1) console.log(sink);

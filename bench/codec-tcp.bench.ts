@@ -4,6 +4,7 @@
 // printed is the batch's mean time divided by BATCH.
 import { Bench } from 'tinybench';
 import { blankTcpRepr, emitTcp, parseTcp, type TcpRepr, tcpBufferLen } from '../src/tcp/segment.ts';
+import { printPerOperation } from './lib/per-op.ts';
 
 const BATCH = 1000;
 const SRC = 0xc6120001; // 198.18.0.1
@@ -77,14 +78,5 @@ bench
 
 await bench.run();
 
-const rows = bench.tasks.map((task) => {
-  const result = task.result;
-  const completed = result.state === 'completed';
-  return {
-    task: task.name,
-    'ns/op': completed ? ((result.latency.mean * 1e6) / BATCH).toFixed(1) : result.state,
-    'rme %': completed ? result.latency.rme.toFixed(1) : '',
-  };
-});
-console.table(rows);
+printPerOperation(bench, BATCH);
 if (sink === -1) console.log(sink);
