@@ -22,6 +22,7 @@ import {
   icmpBufferLen,
   parseIcmp,
   parseQuotedDatagram,
+  quoteForIcmpError,
 } from './ip/icmp.ts';
 import { IcmpRateLimiter, unreachableErrno } from './ip/icmp-errors.ts';
 import { blankIpv4Repr, emitIpv4Header, type Ipv4Repr, parseIpv4 } from './ip/ipv4.ts';
@@ -515,9 +516,7 @@ export class StackCore {
     }
     const source = this.isLocal(ip.dstAddr) ? ip.dstAddr : this.sourceFor(ip.srcAddr);
     if (source === undefined) return;
-    const quoted = offending
-      .subarray(0, Math.min(offending.length, IPV4_HEADER + ip.options.length + 8))
-      .slice();
+    const quoted = quoteForIcmpError(offending);
     const icmp: IcmpRepr =
       error.kind === 'dest-unreachable'
         ? { kind: 'dest-unreachable', code: error.code as never, nextHopMtu: error.nextHopMtu ?? 0, quoted }
