@@ -3,7 +3,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { type ErrnoResult, fail } from './base/errno.ts';
-import { nextBelow, type Rng, SeededRng } from './base/rng.ts';
+import { randomFreePort } from './base/port-range.ts';
+import { type Rng, SeededRng } from './base/rng.ts';
 import { Driver } from './driver.ts';
 import { formatIpv4Address, parseCidr } from './ip/address.ts';
 import { type FaultConfig, type FaultObserver, withFaults } from './link/fault.ts';
@@ -286,16 +287,10 @@ export class Stack implements SocketHost {
       this.reserved.set(owner, [addr, port, reuseAddr]);
       return port;
     }
-    const { min, max } = this.ports;
-    const start = nextBelow(this.portRng, max - min + 1);
-    for (let i = 0; i <= max - min; i++) {
-      const candidate = min + ((start + i) % (max - min + 1));
-      if (!taken(candidate)) {
-        this.reserved.set(owner, [addr, candidate, reuseAddr]);
-        return candidate;
-      }
-    }
-    return fail('EADDRINUSE');
+    const candidate = randomFreePort(this.portRng, this.ports, taken);
+    if (candidate === undefined) return fail('EADDRINUSE');
+    this.reserved.set(owner, [addr, candidate, reuseAddr]);
+    return candidate;
   }
 
   checkPortAllowed(port: number): SocketError | undefined {

@@ -10,13 +10,11 @@
 //   port   = min + (offset + table[index]) mod (max − min + 1);  table[index]++ after every try
 
 import { writeU16, writeU32 } from '../base/bytes.ts';
+import type { PortRange } from '../base/port-range.ts';
 import type { Rng } from '../base/rng.ts';
 import { siphash24 } from './siphash.ts';
 
-export interface PortRange {
-  min: number;
-  max: number;
-}
+export type { PortRange };
 
 /** Linux's default net.ipv4.ip_local_port_range. */
 export const DEFAULT_EPHEMERAL_RANGE: PortRange = Object.freeze({ min: 32768, max: 60999 });

@@ -5,7 +5,8 @@
 // Stack.poll → UdpLayer.poll → emit, which builds the IP packet.
 
 import { type ErrnoName, type ErrnoResult, fail } from '../base/errno.ts';
-import { nextBelow, type Rng } from '../base/rng.ts';
+import { randomFreePort } from '../base/port-range.ts';
+import type { Rng } from '../base/rng.ts';
 import type { Stats } from '../base/stats.ts';
 import type { UdpRepr } from './datagram.ts';
 
@@ -265,13 +266,7 @@ export class UdpLayer {
   }
 
   private pickPort(localAddr: number): number | undefined {
-    const { ephemeralMin, ephemeralMax } = this.config;
-    const count = ephemeralMax - ephemeralMin + 1;
-    const start = nextBelow(this.deps.rng, count);
-    for (let i = 0; i < count; i++) {
-      const port = ephemeralMin + ((start + i) % count);
-      if (!this.conflicts(localAddr, port, false)) return port;
-    }
-    return undefined;
+    const range = { min: this.config.ephemeralMin, max: this.config.ephemeralMax };
+    return randomFreePort(this.deps.rng, range, (port) => this.conflicts(localAddr, port, false));
   }
 }
