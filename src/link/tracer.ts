@@ -7,7 +7,7 @@
 
 import { formatTimestamp, TcpdumpFormatter } from '../trace/tcpdump.ts';
 import type { Link } from './link.ts';
-import { withTap } from './tap.ts';
+import { type TapOptions, withTap } from './tap.ts';
 
 /**
  * Wraps `link` so that every packet it sends or receives is also written as a line to `write`, stamped
@@ -18,17 +18,22 @@ export function withTracer(
   write: (line: string) => void,
   clock: () => number,
   label?: string,
+  options: TapOptions = {},
 ): Link {
   const formatter = new TcpdumpFormatter();
   // tcpdump pads the interface name to 5 columns and the direction to 3.
   const prefix = label === undefined ? '' : `${label.padEnd(5)} `;
   const trace = (direction: 'In ' | 'Out', at: number, packet: Uint8Array) =>
     write(`${formatTimestamp(at)} ${prefix}${direction} ${formatter.format(packet)}`);
-  return withTap(link, {
-    sent: (packet) => trace('Out', clock(), packet),
-    received: (packets) => {
-      const now = clock();
-      for (const packet of packets) trace('In ', now, packet);
+  return withTap(
+    link,
+    {
+      sent: (packet) => trace('Out', clock(), packet),
+      received: (packets) => {
+        const now = clock();
+        for (const packet of packets) trace('In ', now, packet);
+      },
     },
-  });
+    options,
+  );
 }

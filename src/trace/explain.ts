@@ -9,7 +9,7 @@ import type { Link } from '../link/link.ts';
 import { withTap } from '../link/tap.ts';
 import { withTracer } from '../link/tracer.ts';
 import type { TcpEvent } from '../tcp/events.ts';
-import { formatTimestamp, TcpdumpFormatter } from './tcpdump.ts';
+import { TcpdumpFormatter } from './tcpdump.ts';
 
 export type TraceMode = 'lines' | 'explain' | 'json';
 
@@ -79,28 +79,30 @@ export class TraceWriter {
 
   /** Wraps a link so each packet it carries is traced (as text lines, or JSON in json mode). */
   wrapLink(link: Link, label: string): Link {
-    if (this.mode === 'lines') return withTracer(link, this.write, this.clock, label);
+    // Explained and JSON traces take received packets one at a time, so what the stack did with each is
+    // written right after its line.
+    const onePacketAtATime = { onePacketAtATime: this.mode !== 'lines' };
+    if (this.mode !== 'json') return withTracer(link, this.write, this.clock, label, onePacketAtATime);
     const formatter = new TcpdumpFormatter();
-    const prefix = `${label.padEnd(5)} `;
-    const record = (dir: 'In ' | 'Out', packet: Uint8Array): void => {
-      const at = this.clock();
-      const line = formatter.format(packet);
-      if (this.mode === 'json')
-        this.write(
-          JSON.stringify({ at, type: 'packet', iface: label, dir: dir.trim().toLowerCase(), packet: line }),
-        );
-      else this.write(`${formatTimestamp(at)} ${prefix}${dir} ${line}`);
-    };
+    const record = (dir: 'in' | 'out', packet: Uint8Array): void =>
+      this.write(
+        JSON.stringify({
+          at: this.clock(),
+          type: 'packet',
+          iface: label,
+          dir,
+          packet: formatter.format(packet),
+        }),
+      );
     return withTap(
       link,
       {
-        sent: (packet) => record('Out', packet),
+        sent: (packet) => record('out', packet),
         received: (packets) => {
-          for (const packet of packets) record('In ', packet);
+          for (const packet of packets) record('in', packet);
         },
       },
-      // One packet at a time, so what the stack did with each is printed right under its line.
-      { onePacketAtATime: true },
+      onePacketAtATime,
     );
   }
 
