@@ -12,7 +12,10 @@ import type { Endpoint, StackCore } from './stack.ts';
 /** The process clock in microseconds (monotonic, arbitrary epoch). */
 export const realClock: Clock = { now: () => Math.round(performance.now() * 1000) };
 
-export type ReadinessListener = (endpoints: readonly Endpoint[]) => void;
+const SETTLED = Promise.resolve();
+
+/** `fromEventLoop`: the step runs in a macrotask (packets, a timer), not in a microtask after a user call. */
+export type ReadinessListener = (endpoints: readonly Endpoint[], fromEventLoop: boolean) => void;
 
 export class Driver {
   private timer: NodeJS.Timeout | undefined;
@@ -36,7 +39,7 @@ export class Driver {
         if (this.closed) return;
         const now = this.clock.now();
         for (const packet of packets) this.ingressGuarded(now, ifaceIndex, packet);
-        this.step();
+        this.step(true);
       });
     });
   }
@@ -68,21 +71,25 @@ export class Driver {
   requestStep(): void {
     if (this.stepQueued || this.closed) return;
     this.stepQueued = true;
-    queueMicrotask(() => {
-      this.stepQueued = false;
-      this.step();
-    });
+    // A reaction on a settled promise, not queueMicrotask: Node wraps each queueMicrotask callback in an
+    // AsyncResource and a bound function, garbage that a request/response loop made twice per round trip.
+    void SETTLED.then(this.runQueuedStep);
   }
 
+  private readonly runQueuedStep = (): void => {
+    this.stepQueued = false;
+    this.step();
+  };
+
   /** Runs the core once: poll, flush the links, re-arm the timer, then tell listeners what changed. */
-  step(): void {
+  step(fromEventLoop = false): void {
     if (this.closed) return;
     const now = this.clock.now();
     this.core.poll(now, this.emit);
     for (const link of this.links) link.flush();
     const changed = this.core.takeChanged();
     this.arm(now);
-    if (changed.length > 0) for (const listener of this.listeners) listener(changed);
+    if (changed.length > 0) for (const listener of this.listeners) listener(changed, fromEventLoop);
   }
 
   async close(): Promise<void> {
@@ -99,7 +106,7 @@ export class Driver {
       // More work is due already (e.g. output the core held back this step): yield to I/O first.
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
-        this.step();
+        this.step(true);
       });
       return;
     }
@@ -110,7 +117,7 @@ export class Driver {
       () => {
         this.timer = undefined;
         this.armedAt = undefined;
-        this.step();
+        this.step(true);
       },
       Math.max(0, Math.ceil((at - now) / 1000)),
     );

@@ -121,7 +121,7 @@ export class Stack implements SocketHost {
     this.core = new StackCore(coreOptions);
     this.portRng = rng;
     this.driver = new Driver(this.core, links);
-    this.driver.onReadiness((endpoints) => this.hub.notify(endpoints));
+    this.driver.onReadiness((endpoints, fromEventLoop) => this.hub.notify(endpoints, fromEventLoop));
   }
 
   /** Two stacks on one in-memory link (the embedded default: no root, no devices). */

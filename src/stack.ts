@@ -80,6 +80,15 @@ export class StackCore {
   readonly defaultTtl: number;
   private readonly reassembler: Reassembler;
   private readonly slab = new PacketSlab();
+  private readonly outboundRepr = blankIpv4Repr();
+  private readonly changed: Endpoint[] = [];
+  /** The emitter of the poll in progress (a field, so that no closure is made per poll). */
+  private pollEmit: PacketEmitter = () => undefined;
+  /**
+   * The header of every TCP segment but its addresses. Linux sets DF on TCP (path MTU discovery, RFC 1191);
+   * our segments are sized to the route MTU, or are super-segments a TSO link cuts to it (routeMaxSegment).
+   */
+  private readonly tcpHeader: OutboundHeader;
   /** Every link copies what it is sent: the slab can be reused after each poll instead of reallocated. */
   private readonly recycleSlab: boolean;
   /** Packets produced while handling input (ICMP replies and errors, forwarded packets), sent on poll. */
@@ -98,6 +107,13 @@ export class StackCore {
     this.forwarding = options.forwarding ?? false;
     this.recycleSlab = options.interfaces.every((iface) => iface.caps?.sendCopies === true);
     this.defaultTtl = options.defaultTtl ?? 64;
+    this.tcpHeader = {
+      srcAddr: 0,
+      dstAddr: 0,
+      protocol: TCP_PROTOCOL,
+      ttl: this.defaultTtl,
+      dontFragment: true,
+    };
     this.identification = options.rng.nextU32() & 0xffff;
     this.icmpLimiter = new IcmpRateLimiter(options.icmpErrorsPerSecond ?? 1000, 100);
     this.reassembler = new Reassembler({ ...DEFAULT_REASSEMBLY_CONFIG, ...options.reassembly }, (reason) =>
@@ -134,16 +150,19 @@ export class StackCore {
   }
 
   isLocal(addr: number): boolean {
-    return this.interfaces.some((iface) => iface.addr === addr);
+    for (const iface of this.interfaces) if (iface.addr === addr) return true;
+    return false;
   }
 
   /** The limited broadcast address and each interface's directed broadcast (RFC 919, RFC 922). */
   isBroadcast(addr: number): boolean {
     if (addr === 0xffffffff) return true;
-    return this.interfaces.some((iface) => {
+    for (const iface of this.interfaces) {
       const host = ~prefixMask(iface.prefixLen) >>> 0;
-      return host !== 0 && inPrefix(addr, iface.addr, iface.prefixLen) && (addr & host) >>> 0 === host;
-    });
+      if (host !== 0 && inPrefix(addr, iface.addr, iface.prefixLen) && (addr & host) >>> 0 === host)
+        return true;
+    }
+    return false;
   }
 
   /** The address a packet to `dst` leaves from (the route's interface address), or undefined: no route. */
@@ -354,7 +373,8 @@ export class StackCore {
     this.reassembler.expire(now);
     for (const [ifaceIndex, packet] of this.pending) emit(ifaceIndex, packet);
     this.pending.length = 0;
-    this.tcp.poll(now, (srcAddr, dstAddr, segment) => this.emitTcpSegment(srcAddr, dstAddr, segment, emit));
+    this.pollEmit = emit;
+    this.tcp.poll(now, this.emitPolledTcpSegment);
     this.udp.poll((d) => {
       this.emitDatagram(
         { srcAddr: d.srcAddr, dstAddr: d.dstAddr, protocol: UDP_PROTOCOL, ttl: d.ttl, dontFragment: false },
@@ -383,8 +403,14 @@ export class StackCore {
     return Math.min(tcp, reassembly);
   }
 
-  takeChanged(): Endpoint[] {
-    return [...this.tcp.takeChanged(), ...this.udp.takeChanged(), ...this.raw.takeChanged()];
+  /** The endpoints whose readiness changed since the last call, in an array reused by the next call. */
+  takeChanged(): readonly Endpoint[] {
+    const changed = this.changed;
+    changed.length = 0;
+    this.tcp.takeChanged(changed);
+    this.udp.takeChanged(changed);
+    this.raw.takeChanged(changed);
+    return changed;
   }
 
   /** The memory the stack holds for IP reassembly, for tests of its bound. */
@@ -392,7 +418,8 @@ export class StackCore {
     return this.reassembler.bytesHeld;
   }
 
-  private emitTcpSegment(srcAddr: number, dstAddr: number, segment: TcpRepr, emit: PacketEmitter): void {
+  /** Emits a segment of the TCP layer's poll through the poll's emitter (an arrow: no closure per poll). */
+  private readonly emitPolledTcpSegment = (srcAddr: number, dstAddr: number, segment: TcpRepr): void => {
     const route = this.routes.lookup(dstAddr);
     if (!route) {
       this.stats.drop('tcp.no-route');
@@ -402,16 +429,13 @@ export class StackCore {
     const length = tcpBufferLen(segment);
     const packet = this.slab.allocate(IPV4_HEADER + length);
     emitTcp(segment, packet, IPV4_HEADER, srcAddr, dstAddr, caps?.txChecksumOffload ? 'partial' : 'full');
-    // Linux sets DF on TCP (path MTU discovery, RFC 1191); our segments are sized to the route MTU, or are
-    // super-segments a TSO link cuts to it (routeMaxSegment).
-    this.writeHeader(
-      packet,
-      { srcAddr, dstAddr, protocol: TCP_PROTOCOL, ttl: this.defaultTtl, dontFragment: true },
-      length,
-    );
+    const header = this.tcpHeader;
+    header.srcAddr = srcAddr;
+    header.dstAddr = dstAddr;
+    this.writeHeader(packet, header, length);
     this.stats.add('ip.packets-out');
-    emit(route.ifaceIndex, packet);
-  }
+    this.pollEmit(route.ifaceIndex, packet);
+  };
 
   private emitDatagram(
     header: OutboundHeader,
@@ -525,17 +549,16 @@ export class StackCore {
     this.queueIcmp(source, ip.srcAddr, icmp);
   }
 
+  /** Writes the IPv4 header; the returned repr is reused by the next call (one object, not one per packet). */
   private writeHeader(packet: Uint8Array, header: OutboundHeader, payloadLength: number): Ipv4Repr {
-    const repr: Ipv4Repr = {
-      ...blankIpv4Repr(),
-      srcAddr: header.srcAddr,
-      dstAddr: header.dstAddr,
-      protocol: header.protocol,
-      ttl: header.ttl,
-      identification: this.nextIdentification(),
-      dontFragment: header.dontFragment,
-      payloadLength,
-    };
+    const repr = this.outboundRepr;
+    repr.srcAddr = header.srcAddr;
+    repr.dstAddr = header.dstAddr;
+    repr.protocol = header.protocol;
+    repr.ttl = header.ttl;
+    repr.identification = this.nextIdentification();
+    repr.dontFragment = header.dontFragment;
+    repr.payloadLength = payloadLength;
     emitIpv4Header(repr, packet, 0);
     return repr;
   }

@@ -121,16 +121,18 @@ export class RawLayer {
   poll(emit: (request: RawSend) => void): void {
     const count = this.outbound.length;
     for (let i = 0; i < count; i++) emit(this.outbound[i]!);
-    this.outbound.splice(0, count);
+    if (count > 0) this.outbound.splice(0, count);
   }
 
   get hasOutput(): boolean {
     return this.outbound.length > 0;
   }
 
-  takeChanged(): RawEndpoint[] {
-    const list = [...this.changed];
+  /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
+  takeChanged<T = never>(into: Array<T | RawEndpoint> = []): Array<T | RawEndpoint> {
+    if (this.changed.size === 0) return into;
+    for (const endpoint of this.changed) into.push(endpoint);
     this.changed.clear();
-    return list;
+    return into;
   }
 }

@@ -9,21 +9,29 @@ const YIELD_EVERY_MS = 2;
 
 export class ReadinessHub {
   private readonly waiters = new Map<Endpoint, Set<() => void>>();
-  private lastYield = performance.now();
+  /** When the event loop last ran for us: a yield, or a readiness change reported from a macrotask. */
+  private lastTurn = performance.now();
 
   /**
    * Calls that complete at once resolve through microtasks only, so a program looping on them (send after
-   * send into a large buffer) would starve timers and packet reads. Every couple of milliseconds such a call
-   * waits one event-loop turn, as a call that went through the kernel would.
+   * send into a large buffer) would starve timers and packet reads. When the event loop has not run for a
+   * couple of milliseconds, such a call waits one turn, as a call that went through the kernel would: the
+   * promise to await, or undefined when no turn is due (most calls: no promise is made for them). A program
+   * that waits anyway (request/response) never pays for a turn: each wake-up from the event loop counts.
    */
-  async yieldIfBusy(): Promise<void> {
-    if (performance.now() - this.lastYield < YIELD_EVERY_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.lastYield = performance.now();
+  yieldIfBusy(): Promise<void> | undefined {
+    if (performance.now() - this.lastTurn < YIELD_EVERY_MS) return undefined;
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.lastTurn = performance.now();
+        resolve();
+      }),
+    );
   }
 
   /** Called by the host after each step with the endpoints whose readiness changed. */
-  notify(endpoints: readonly Endpoint[]): void {
+  notify(endpoints: readonly Endpoint[], fromEventLoop = false): void {
+    if (fromEventLoop) this.lastTurn = performance.now();
     for (const endpoint of endpoints) {
       const set = this.waiters.get(endpoint);
       if (!set) continue;
@@ -79,7 +87,8 @@ export async function untilReady<T>(
   for (;;) {
     const result = attempt();
     if (result !== undefined) {
-      await hub.yieldIfBusy();
+      const turn = hub.yieldIfBusy();
+      if (turn) await turn;
       return result;
     }
     if (timeoutSeconds === 0) throw new BlockingIOError(wouldBlockCode, syscall);

@@ -235,7 +235,13 @@ export class Socket {
       const tcb = this.tcb;
       // Linux answers a send on a never-connected stream socket with EPIPE.
       if (!tcb) throw socketError(this.listener ? 'ENOTCONN' : 'EPIPE', 'send');
-      const sent = await this.wait('send', [tcb], () => orBlock(tcb.send(data), 'send'));
+      // Tried once here before the waiting machinery (closures, promises) is built: most sends fit at once.
+      let sent = orBlock(tcb.send(data), 'send');
+      if (sent === undefined) sent = await this.wait('send', [tcb], () => orBlock(tcb.send(data), 'send'));
+      else {
+        const turn = this.host.hub.yieldIfBusy();
+        if (turn) await turn;
+      }
       this.host.requestStep();
       return sent;
     }
@@ -265,28 +271,14 @@ export class Socket {
   }
 
   async recv(bufsize: number, _flags = 0): Promise<Buffer> {
+    this.checkRecv(bufsize);
+    if (this.type === SOCK_STREAM) return this.recvStream(bufsize);
     return (await this.recvfrom(bufsize))[0];
   }
 
   async recvfrom(bufsize: number): Promise<[Buffer, SocketAddress | null]> {
-    if (!Number.isInteger(bufsize) || bufsize < 0)
-      throw new RangeError(`negative buffersize in recv: ${bufsize}`);
-    this.checkOpen('recv');
-    if (this.type === SOCK_STREAM) {
-      const tcb = this.tcb;
-      if (!tcb) throw socketError('ENOTCONN', 'recv');
-      if (bufsize === 0) return [Buffer.alloc(0), null];
-      // Size the result by what is queued, not by bufsize: recv(1 << 20) on a trickle would otherwise
-      // allocate a megabyte per call (and the garbage collector would pay for it).
-      const data = await this.wait('recv', [tcb], () => {
-        const queued = tcb.recvQueued;
-        const buffer = queued > 0 ? Buffer.allocUnsafe(Math.min(bufsize, queued)) : NOTHING_QUEUED;
-        const count = orBlock(tcb.recv(buffer), 'recv');
-        return count === undefined ? undefined : buffer.subarray(0, count);
-      });
-      this.host.requestStep();
-      return [data, null];
-    }
+    this.checkRecv(bufsize);
+    if (this.type === SOCK_STREAM) return [await this.recvStream(bufsize), null];
     if (this.type === SOCK_DGRAM) {
       this.udp ??= this.openUdp(0, 0, 'recv');
       const udp = this.udp;
@@ -501,6 +493,32 @@ export class Socket {
 
   // ---- helpers ------------------------------------------------------------------------------------
 
+  private checkRecv(bufsize: number): void {
+    if (!Number.isInteger(bufsize) || bufsize < 0)
+      throw new RangeError(`negative buffersize in recv: ${bufsize}`);
+    this.checkOpen('recv');
+  }
+
+  /**
+   * The queued bytes at once when there are some (no closures or promises built: the common case of a
+   * request/response loop), else waits for them (readiness.ts).
+   */
+  private recvStream(bufsize: number): Buffer | Promise<Buffer> {
+    const tcb = this.tcb;
+    if (!tcb) throw socketError('ENOTCONN', 'recv');
+    if (bufsize === 0) return Buffer.alloc(0);
+    const data = takeQueued(tcb, bufsize);
+    if (data === undefined) {
+      return this.wait('recv', [tcb], () => takeQueued(tcb, bufsize)).then((waited) => {
+        this.host.requestStep();
+        return waited;
+      });
+    }
+    this.host.requestStep();
+    const turn = this.host.hub.yieldIfBusy();
+    return turn ? turn.then(() => data) : data;
+  }
+
   private wait<T>(
     syscall: string,
     endpoints: Endpoint[],
@@ -553,6 +571,19 @@ export class Socket {
 
 /** What recv() offers the connection when nothing is queued: it then reports only EOF, an error or EAGAIN. */
 const NOTHING_QUEUED = Buffer.alloc(0);
+
+/**
+ * Up to `bufsize` queued bytes, or undefined when none are queued yet. The result is sized by what is
+ * queued, not by bufsize: recv(1 << 20) on a trickle would otherwise allocate a megabyte per call (and the
+ * garbage collector would pay for it).
+ */
+function takeQueued(tcb: Tcb, bufsize: number): Buffer | undefined {
+  const queued = tcb.recvQueued;
+  const buffer = queued > 0 ? Buffer.allocUnsafe(Math.min(bufsize, queued)) : NOTHING_QUEUED;
+  const count = orBlock(tcb.recv(buffer), 'recv');
+  if (count === undefined) return undefined;
+  return count === buffer.length ? buffer : buffer.subarray(0, count);
+}
 
 /** Maps a core result for untilReady(): EAGAIN means "would block" (undefined), other errnos throw. */
 function orBlock<T>(result: T | ErrnoResult, syscall: string): T | undefined {

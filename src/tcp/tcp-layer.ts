@@ -86,6 +86,16 @@ export class TcpLayer {
   private readonly deadlines = new DeadlineHeap<Tcb>();
   /** The connections visited by one poll(), in creation order (reused). */
   private readonly visiting: Tcb[] = [];
+  /**
+   * The connection being polled and the poll's emitter: fields read by one emitter made once, instead of a
+   * closure per connection per poll.
+   */
+  private polled: Tcb | undefined;
+  private pollEmit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void = () => undefined;
+  private readonly emitPolled = (segment: TcpRepr): void => {
+    const tcb = this.polled!;
+    this.pollEmit(tcb.localAddr, tcb.remoteAddr, segment);
+  };
   /** Connections in TIME_WAIT, oldest first (a Set iterates in insertion order). */
   private readonly timeWait = new Set<Tcb>();
   private readonly listening = new Map<number, TcpListener>();
@@ -250,10 +260,12 @@ export class TcpLayer {
   }
 
   /** Endpoints whose readiness changed since the last call. */
-  takeChanged(): Array<Tcb | TcpListener> {
-    const changed = [...this.changedSet];
+  /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
+  takeChanged<T = never>(into: Array<T | Tcb | TcpListener> = []): Array<T | Tcb | TcpListener> {
+    if (this.changedSet.size === 0) return into;
+    for (const endpoint of this.changedSet) into.push(endpoint);
     this.changedSet.clear();
-    return changed;
+    return into;
   }
 
   connections(): Iterable<Tcb> {
@@ -329,10 +341,13 @@ export class TcpLayer {
     this.active.clear();
     // Creation order, as when every connection was visited: the order segments leave in stays the same.
     if (visiting.length > 1) visiting.sort((a, b) => a.id - b.id);
+    this.pollEmit = emit;
     for (const tcb of visiting) {
       const at = tcb.pollAt();
-      if (at !== undefined && at <= now)
-        tcb.poll(now, (segment) => emit(tcb.localAddr, tcb.remoteAddr, segment));
+      if (at !== undefined && at <= now) {
+        this.polled = tcb;
+        tcb.poll(now, this.emitPolled);
+      }
       this.file(tcb, now);
     }
     visiting.length = 0;

@@ -217,17 +217,19 @@ export class UdpLayer {
       emit(this.outbound[i]!);
       this.deps.stats.add('udp.datagrams-out');
     }
-    this.outbound.splice(0, count);
+    if (count > 0) this.outbound.splice(0, count);
   }
 
   get hasOutput(): boolean {
     return this.outbound.length > 0;
   }
 
-  takeChanged(): UdpEndpoint[] {
-    const list = [...this.changed];
+  /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
+  takeChanged<T = never>(into: Array<T | UdpEndpoint> = []): Array<T | UdpEndpoint> {
+    if (this.changed.size === 0) return into;
+    for (const endpoint of this.changed) into.push(endpoint);
     this.changed.clear();
-    return list;
+    return into;
   }
 
   /** The most specific match wins: connected 4-tuple, then bound address, then wildcard. */
