@@ -371,8 +371,10 @@ export class StackCore {
 
   poll(now: Instant, emit: PacketEmitter): void {
     this.reassembler.expire(now);
-    for (const [ifaceIndex, packet] of this.pending) emit(ifaceIndex, packet);
-    this.pending.length = 0;
+    if (this.pending.length > 0) {
+      for (const [ifaceIndex, packet] of this.pending) emit(ifaceIndex, packet);
+      this.pending.length = 0;
+    }
     this.pollEmit = emit;
     this.tcp.poll(now, this.emitPolledTcpSegment);
     this.udp.poll((d) => {

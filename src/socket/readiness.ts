@@ -8,7 +8,11 @@ import { BlockingIOError, TimeoutError } from './errors.ts';
 const YIELD_EVERY_MS = 2;
 
 export class ReadinessHub {
-  private readonly waiters = new Map<Endpoint, Set<() => void>>();
+  /**
+   * Each endpoint's waiters. The sets stay for the endpoint's lifetime (a WeakMap lets them go with it):
+   * a set made per wait and dropped per wake-up was garbage made on every blocking call.
+   */
+  private readonly waiters = new WeakMap<Endpoint, Set<() => void>>();
   /** When the event loop last ran for us: a yield, or a readiness change reported from a macrotask. */
   private lastTurn = performance.now();
 
@@ -34,8 +38,8 @@ export class ReadinessHub {
     if (fromEventLoop) this.lastTurn = performance.now();
     for (const endpoint of endpoints) {
       const set = this.waiters.get(endpoint);
-      if (!set) continue;
-      this.waiters.delete(endpoint);
+      if (set === undefined || set.size === 0) continue;
+      // Each wake-up removes itself from the set (and from its other endpoints' sets).
       for (const wake of set) wake();
     }
   }

@@ -64,9 +64,11 @@ export class Assembler {
   shift(n: number): void {
     let dropped = 0;
     while (dropped < this.count && this.ends[dropped]! <= n) dropped++;
-    this.starts.splice(0, dropped);
-    this.ends.splice(0, dropped);
-    this.stamps.splice(0, dropped);
+    if (dropped > 0) {
+      this.starts.splice(0, dropped);
+      this.ends.splice(0, dropped);
+      this.stamps.splice(0, dropped);
+    }
     for (let i = 0; i < this.count; i++) {
       this.starts[i] = Math.max(0, this.starts[i]! - n);
       this.ends[i] = this.ends[i]! - n;

@@ -158,14 +158,28 @@ export class SentSegments {
       this.starts[this.head] = una;
     }
     if (this.head === this.starts.length) {
-      this.clear();
-    } else if (this.head > 64 && this.head * 2 > this.starts.length) {
-      this.starts.splice(0, this.head);
-      this.ends.splice(0, this.head);
-      this.sentAt.splice(0, this.head);
-      this.flags.splice(0, this.head);
-      this.head = 0;
+      // Everything is acknowledged. The arrays are not emptied here: an array cut to length 0 drops its
+      // backing store, and a request/response connection would allocate four new ones per round trip.
+      this.lostTotal = 0;
+      this.sacked = 0;
     }
+    if (this.head > 64 && this.head * 2 > this.starts.length) this.compact();
+  }
+
+  /** Moves the live records down to index 0 (no array is allocated, unlike splice). */
+  private compact(): void {
+    const live = this.starts.length - this.head;
+    for (let i = 0; i < live; i++) {
+      this.starts[i] = this.starts[this.head + i]!;
+      this.ends[i] = this.ends[this.head + i]!;
+      this.sentAt[i] = this.sentAt[this.head + i]!;
+      this.flags[i] = this.flags[this.head + i]!;
+    }
+    this.starts.length = live;
+    this.ends.length = live;
+    this.sentAt.length = live;
+    this.flags.length = live;
+    this.head = 0;
   }
 
   /** Payload bytes in records marked lost and not yet retransmitted (RFC 6675 §4 pipe leaves them out). */

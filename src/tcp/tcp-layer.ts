@@ -263,8 +263,11 @@ export class TcpLayer {
   /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
   takeChanged<T = never>(into: Array<T | Tcb | TcpListener> = []): Array<T | Tcb | TcpListener> {
     if (this.changedSet.size === 0) return into;
-    for (const endpoint of this.changedSet) into.push(endpoint);
-    this.changedSet.clear();
+    // Deleted one by one: Set.prototype.clear() allocates a new table, once per step here.
+    for (const endpoint of this.changedSet) {
+      this.changedSet.delete(endpoint);
+      into.push(endpoint);
+    }
     return into;
   }
 
@@ -337,8 +340,10 @@ export class TcpLayer {
     emit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void,
   ): void {
     const visiting = this.visiting;
-    for (const tcb of this.active) visiting.push(tcb);
-    this.active.clear();
+    for (const tcb of this.active) {
+      this.active.delete(tcb);
+      visiting.push(tcb);
+    }
     // Creation order, as when every connection was visited: the order segments leave in stays the same.
     if (visiting.length > 1) visiting.sort((a, b) => a.id - b.id);
     this.pollEmit = emit;

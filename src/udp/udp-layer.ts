@@ -227,8 +227,10 @@ export class UdpLayer {
   /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
   takeChanged<T = never>(into: Array<T | UdpEndpoint> = []): Array<T | UdpEndpoint> {
     if (this.changed.size === 0) return into;
-    for (const endpoint of this.changed) into.push(endpoint);
-    this.changed.clear();
+    for (const endpoint of this.changed) {
+      this.changed.delete(endpoint);
+      into.push(endpoint);
+    }
     return into;
   }
 
