@@ -276,6 +276,35 @@ export class Socket {
     return (await this.recvfrom(bufsize))[0];
   }
 
+  /**
+   * Python's recv_into: up to `nbytes` bytes (0: the buffer's length) into `buffer`, returning the count.
+   * A stream socket copies straight from its receive buffer into the caller's, so a reader that reuses one
+   * buffer allocates nothing per call (recv() must make a new Buffer each time).
+   */
+  async recv_into(buffer: Uint8Array, nbytes = 0, _flags = 0): Promise<number> {
+    if (!Number.isInteger(nbytes) || nbytes < 0)
+      throw new RangeError(`negative buffersize in recv_into: ${nbytes}`);
+    if (nbytes > buffer.length) throw new RangeError('buffer too small for requested bytes');
+    const target = nbytes === 0 || nbytes === buffer.length ? buffer : buffer.subarray(0, nbytes);
+    if (this.type !== SOCK_STREAM) {
+      const [datagram] = await this.recvfrom(target.length);
+      target.set(datagram);
+      return datagram.length;
+    }
+    this.checkOpen('recv');
+    const tcb = this.tcb;
+    if (!tcb) throw socketError('ENOTCONN', 'recv');
+    if (target.length === 0) return 0;
+    let count = orBlock(tcb.recv(target), 'recv');
+    if (count === undefined) count = await this.wait('recv', [tcb], () => orBlock(tcb.recv(target), 'recv'));
+    else {
+      const turn = this.host.hub.yieldIfBusy();
+      if (turn) await turn;
+    }
+    this.host.requestStep();
+    return count;
+  }
+
   async recvfrom(bufsize: number): Promise<[Buffer, SocketAddress | null]> {
     this.checkRecv(bufsize);
     if (this.type === SOCK_STREAM) return [await this.recvStream(bufsize), null];

@@ -88,6 +88,20 @@ export class ByteRing {
     this.copyOut(offset, len, dst, dstOffset);
   }
 
+  /**
+   * The `len` bytes starting `offset` bytes from the front as one view into the store, when they do not
+   * cross the wrap point (else undefined: peek them). The view is valid until the ring is next changed; the
+   * sender emits a segment straight from it, saving a copy of every payload byte.
+   */
+  view(offset: number, len: number): Uint8Array | undefined {
+    if (offset + len > this.held) {
+      throw new RangeError(`view of [${offset}, ${offset + len}) beyond the ${this.held} bytes held`);
+    }
+    const start = this.wrap(this.head + offset);
+    if (start + len > this.store.length) return undefined;
+    return this.store.subarray(start, start + len);
+  }
+
   /** Removes n bytes from the front (acknowledged data). */
   discard(n: number): void {
     checkSize('n', n);

@@ -355,8 +355,13 @@ function emitData(
   const segEnd = seqAdd(seq, len);
   out.push = len > 0 && (segEnd === dataEnd || burstEnd || tcb.recordEnds.includes(segEnd));
   if (len > 0) {
-    tcb.sendBuffer.peek(seqDiff(seq, tcb.sendBase), len, tcb.ctx.scratch, 0);
-    out.payload = tcb.ctx.scratch.subarray(0, len);
+    const offset = seqDiff(seq, tcb.sendBase);
+    const contiguous = tcb.sendBuffer.view(offset, len);
+    if (contiguous !== undefined) out.payload = contiguous;
+    else {
+      tcb.sendBuffer.peek(offset, len, tcb.ctx.scratch, 0);
+      out.payload = tcb.ctx.scratch.subarray(0, len);
+    }
   }
   const end = seqAdd(seq, len + (fin ? 1 : 0));
   if (retransmitReason !== undefined) {

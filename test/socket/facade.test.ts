@@ -104,6 +104,35 @@ describe('stream operations', () => {
     await expect(fresh.recv(1)).rejects.toMatchObject({ code: 'ENOTCONN' });
   });
 
+  it('recv_into fills the given buffer (up to nbytes), waits when nothing is queued, returns 0 at EOF', async () => {
+    const [a, b] = await pair();
+    const { client, server } = await connected(a, b, 104);
+    const buffer = Buffer.alloc(8, 0xa5);
+    const waiting = server.recv_into(buffer);
+    await client.sendall(Buffer.from('hello, world'));
+    expect(await waiting).toBe(8);
+    expect(buffer.toString()).toBe('hello, w');
+    buffer.fill(0xa5);
+    expect(await server.recv_into(buffer, 2)).toBe(2);
+    expect(Array.from(buffer)).toEqual([0x6f, 0x72, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5, 0xa5]);
+    expect(await server.recv_into(buffer)).toBe(2);
+    expect(buffer.subarray(0, 2).toString()).toBe('ld');
+    client.close();
+    expect(await server.recv_into(buffer)).toBe(0);
+    await expect(server.recv_into(buffer, 9)).rejects.toThrow('buffer too small for requested bytes');
+  });
+
+  it('recv_into on a datagram socket copies one datagram, truncated to the buffer', async () => {
+    const [a, b] = await pair();
+    const receiver = b.socket(AF_INET, SOCK_DGRAM);
+    receiver.bind(['', 105]);
+    const sender = a.socket(AF_INET, SOCK_DGRAM);
+    await sender.sendto(Buffer.from('datagram'), ['198.18.0.2', 105]);
+    const buffer = Buffer.alloc(4);
+    expect(await receiver.recv_into(buffer)).toBe(4);
+    expect(buffer.toString()).toBe('data');
+  });
+
   it('SO_LINGER 0 closes with RST: the peer sees ConnectionResetError', async () => {
     const [a, b] = await pair();
     const { client, server } = await connected(a, b, 101);

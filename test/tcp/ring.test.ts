@@ -19,6 +19,7 @@ type Op =
   | { kind: 'read'; n: number }
   | { kind: 'discard'; n: number }
   | { kind: 'peek'; offset: number; len: number }
+  | { kind: 'view'; offset: number; len: number }
   | { kind: 'resize'; capacity: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -32,6 +33,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('read' as const), n: fc.nat(40) }),
   fc.record({ kind: fc.constant('discard' as const), n: fc.nat(40) }),
   fc.record({ kind: fc.constant('peek' as const), offset: fc.nat(40), len: fc.nat(40) }),
+  fc.record({ kind: fc.constant('view' as const), offset: fc.nat(40), len: fc.nat(40) }),
   fc.record({ kind: fc.constant('resize' as const), capacity: fc.nat(80) }),
 );
 
@@ -106,6 +108,18 @@ function apply(ring: ByteRing, model: Model, o: Op): void {
       });
       expect(Array.from(dst.subarray(0, 3))).toEqual([0xa5, 0xa5, 0xa5]);
       expect(Array.from(dst.subarray(3 + o.len))).toEqual([0xa5, 0xa5, 0xa5]);
+      break;
+    }
+    case 'view': {
+      if (o.offset + o.len > model.data.length) {
+        expect(() => ring.view(o.offset, o.len)).toThrow(RangeError);
+        break;
+      }
+      // Undefined only where the range crosses the wrap point; a peek gives the same bytes.
+      const view = ring.view(o.offset, o.len);
+      const peeked = new Uint8Array(o.len);
+      ring.peek(o.offset, o.len, peeked, 0);
+      if (view !== undefined) expect(Array.from(view)).toEqual(Array.from(peeked));
       break;
     }
     case 'resize': {
@@ -206,5 +220,17 @@ describe('ByteRing', () => {
     expect(ring.read(out)).toBe(1_000);
     expect(out.every((b) => b === 3)).toBe(true);
     expect(ring.free).toBe(1 << 20);
+  });
+});
+
+describe('ByteRing.view', () => {
+  it('is a view of the store while the range does not wrap, and undefined when it does', () => {
+    const ring = new ByteRing(8);
+    ring.write(bytes(1, 2, 3, 4, 5, 6));
+    ring.discard(4);
+    ring.write(bytes(7, 8, 9, 10));
+    expect(Array.from(ring.view(0, 4)!)).toEqual([5, 6, 7, 8]);
+    expect(ring.view(2, 4)).toBeUndefined();
+    expect(Array.from(ring.view(4, 2)!)).toEqual([9, 10]);
   });
 });
