@@ -437,6 +437,7 @@ export class StackCore {
     this.writeHeader(packet, header, length);
     this.stats.add('ip.packets-out');
     this.pollEmit(route.ifaceIndex, packet);
+    if (this.recycleSlab) this.slab.release(packet);
   };
 
   private emitDatagram(

@@ -7,6 +7,7 @@ const DEFAULT_SLAB_BYTES = 1 << 20;
 export class PacketSlab {
   private slab: Uint8Array;
   private used = 0;
+  private lastStart = 0;
 
   constructor(private readonly slabBytes = DEFAULT_SLAB_BYTES) {
     this.slab = new Uint8Array(slabBytes);
@@ -24,8 +25,19 @@ export class PacketSlab {
       this.slab = new Uint8Array(this.slabBytes);
       this.used = 0;
     }
+    this.lastStart = this.used;
     const packet = this.slab.subarray(this.used, this.used + length);
     this.used = (this.used + length + 7) & ~7;
     return packet;
+  }
+
+  /**
+   * Takes back `packet` if it is the region handed out last, once its link has copied it: the next packet
+   * reuses the space. Without this, one poll sending more than a slab (a window of 64 KB TSO segments)
+   * allocated a fresh zeroed megabyte each time.
+   */
+  release(packet: Uint8Array): void {
+    if (packet.buffer === this.slab.buffer && packet.byteOffset === this.lastStart)
+      this.used = this.lastStart;
   }
 }

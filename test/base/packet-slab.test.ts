@@ -29,4 +29,16 @@ describe('PacketSlab', () => {
     expect(b.buffer).toBe(a.buffer);
     expect(b.byteOffset).toBe(a.byteOffset);
   });
+
+  it('takes back only the region handed out last', () => {
+    const slab = new PacketSlab(64);
+    const a = slab.allocate(10);
+    const b = slab.allocate(10);
+    slab.release(a);
+    expect(slab.allocate(10).byteOffset).toBe(32);
+    const c = slab.allocate(10);
+    slab.release(c);
+    expect(slab.allocate(10).byteOffset).toBe(c.byteOffset);
+    expect(b.byteOffset).toBe(16);
+  });
 });
