@@ -9,6 +9,8 @@
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const SHORT_INPUT = 128;
+/** Words summed per chunk: each of two accumulators takes 2^20 words of < 2^32, staying exact (< 2^52). */
+const CHUNK_WORDS = 1 << 21;
 
 let cachedBuffer: ArrayBufferLike | undefined;
 let cachedWords: Uint32Array = new Uint32Array(0);
@@ -55,14 +57,23 @@ export function sum16(bytes: Uint8Array, offset: number, length: number, initial
     const words = wordsOf(bytes.buffer);
     let w = (bytes.byteOffset + i) >>> 2;
     const wEnd = w + wordCount;
-    // One plain loop: each word adds < 2^17, so the sum stays exact (below 2^53) for any buffer; folding or
-    // chunking inside the loop measured up to 50% slower.
-    let acc = 0;
-    for (; w < wEnd; w++) {
-      const word = words[w]!;
-      acc += (word & 0xffff) + (word >>> 16);
+    // Whole words are added: 2^16 ≡ 1 modulo 2^16 − 1, so folding a sum of 32-bit words gives the sum of
+    // their 16-bit halves (RFC 1071 §2(C)). Two accumulators let two additions run at once (a 64 KB
+    // packet summed ~30% faster than splitting each word). Folding inside the loop measured up to 50%
+    // slower, four accumulators slower still; folding once per chunk keeps each sum exact (below 2^53).
+    let folded = 0;
+    while (w < wEnd) {
+      const chunkEnd = Math.min(wEnd, w + CHUNK_WORDS);
+      let even = 0;
+      let odd = 0;
+      for (; w + 1 < chunkEnd; w += 2) {
+        even += words[w]!;
+        odd += words[w + 1]!;
+      }
+      if (w < chunkEnd) even += words[w++]!;
+      folded += fold(even) + fold(odd);
     }
-    const wordSum = fold(acc);
+    const wordSum = fold(folded);
     // Memory pairs match the data's pairs when the aligned run starts at an even data index; then the
     // little-endian loads produced byte-swapped pairs. From an odd index they are already in place.
     sum += (i - offset) & 1 ? wordSum : swap16(wordSum);

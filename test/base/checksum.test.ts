@@ -47,6 +47,12 @@ describe('checksum', () => {
     );
   });
 
+  it('stays exact over an input of several chunks of all-ones words (the largest sums)', () => {
+    const bytes = new Uint8Array(20 * 1024 * 1024 + 6).fill(0xff);
+    bytes[3] = 0x12;
+    expect(sum16(bytes, 1, bytes.length - 1)).toBe(referenceSum(bytes, 1, bytes.length - 1));
+  });
+
   it('adds an initial partial sum such as the pseudo-header', () => {
     const bytes = new Uint8Array([1, 2, 3, 4, 5]);
     const pseudo = pseudoHeaderSum(0xc6120001, 0xc6120002, 6, 5);
