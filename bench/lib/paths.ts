@@ -18,6 +18,7 @@ import {
   setUp,
   uniqueNamespaceName,
 } from '../../src/link/netns.ts';
+import { kernelSocketMemory, rssBytes, settledMemory, slabBytesPerSocket, threadCount } from './memory.ts';
 import { Peer, ROOT, tsNode } from './processes.ts';
 
 export type PathId = 'veth-gso' | 'veth' | 'ustack-tun' | 'lwip-tun' | 'ustack-memory';
@@ -38,8 +39,17 @@ export interface BenchPath {
   readonly clientNetns?: string;
   /** The server process, whose memory is sampled and whose threads are pinned; none in memory. */
   readonly server?: Peer;
-  /** Starts the server again after it died (lwipv6 corrupts its heap under some closes); returns false if not. */
+  /** Starts the server again after it died or was stopped as hung; returns false if it was running. */
   revive?(): Promise<boolean>;
+  /** Why this path cannot take this measurement (a limit of the stack, in one line), or undefined. */
+  unsupported?(mode: ClientMode, count: number): string | undefined;
+  /**
+   * Bytes the server's stack holds once it serves exactly `connections` connections, counted as
+   * `memoryCounts` says (bench/lib/memory.ts settledMemory); undefined where it cannot be read.
+   */
+  serverMemory?(connections: number): Promise<number | undefined>;
+  /** What serverMemory counts, for the report's notes. */
+  readonly memoryCounts?: string;
   clientArgv(mode: ClientMode, seconds: number, count: number): string[];
   close(): Promise<void>;
 }
@@ -51,6 +61,8 @@ const TUN_KERNEL_SIDE = '198.18.0.1/24';
 const TUN_STACK_ADDR = '198.18.0.2';
 const VETH_CLIENT = '198.18.1.1/24';
 const VETH_SERVER = '198.18.1.2/24';
+/** The port the scaling step's connections go to (discard, in every peer). */
+const DISCARD_PORT = 9;
 
 function kernelClient(host: string) {
   return (mode: ClientMode, seconds: number, count: number): string[] => [
@@ -110,10 +122,24 @@ export async function vethPath(mtu: number, offloads: boolean): Promise<BenchPat
       await setUp(ns, dev);
     }
     peer = await Peer.start(['ip', 'netns', 'exec', server, 'python3', KERNEL_PEER, 'serve']);
+    const slab = slabBytesPerSocket();
     return {
       id: offloads ? 'veth-gso' : 'veth',
       clientNetns: client,
       server: peer,
+      // The kernel's memory for the server's sockets, which the Python server's RSS does not contain.
+      serverMemory: (connections) =>
+        settledMemory(async () => {
+          if (slab === undefined) return undefined;
+          const { sockets, bufferBytes } = await kernelSocketMemory(server, DISCARD_PORT);
+          return { bytes: bufferBytes + sockets * slab, connections: sockets };
+        }, connections),
+      memoryCounts:
+        slab === undefined
+          ? 'not measured (/proc/slabinfo unreadable)'
+          : `the kernel's memory for the server's sockets: the buffer memory it charges to them (ss -tm: ` +
+            `r + w + f + o + bl) plus the slab objects of one TCP socket (TCP, sock_inode_cache, filp, ` +
+            `dentry: ${slab} bytes here); not the Python server's own objects`,
       clientArgv: kernelClient(VETH_SERVER.split('/')[0]!),
       close,
     } satisfies BenchPath;
@@ -130,11 +156,20 @@ export async function ustackTunPath(mtu: number): Promise<BenchPath> {
   };
   return withCleanup(async () => {
     const file = join(ROOT, 'bench/peers/ustack-peer.ts');
-    peer = await Peer.start(tsNode(file, ['--netns', ns, '--mtu', String(mtu)]));
+    const started = await Peer.start(tsNode(file, ['--netns', ns, '--mtu', String(mtu)], ['--expose-gc']));
+    peer = started;
     return {
       id: 'ustack-tun',
       clientNetns: ns,
-      server: peer,
+      server: started,
+      serverMemory: (connections) =>
+        settledMemory(async () => {
+          const [bytes = Number.NaN, held = Number.NaN] = await started.query('SIGUSR2', 'memory');
+          return { bytes, connections: held };
+        }, connections),
+      memoryCounts:
+        "the ustack server's V8 heap in use plus external memory (every connection's byte rings), " +
+        'reported by the server itself after a full garbage collection',
       clientArgv: kernelClient(TUN_STACK_ADDR),
       close,
     } satisfies BenchPath;
@@ -155,6 +190,26 @@ export async function buildLwipPeer(): Promise<string> {
   return out;
 }
 
+/**
+ * Why lwIPv6 cannot take a measurement: the limits of lwipv6 1.5a that bench/peers/lwip-peer.c describes
+ * (connections past its descriptor bound corrupt its stack; concurrent closes and accepts deadlock it).
+ */
+function lwipLimit(maxConnections: number) {
+  return (mode: ClientMode, count: number): string | undefined => {
+    if ((mode === 'scale' || mode === 'idle') && count > maxConnections)
+      return (
+        `lwIPv6: at most ${maxConnections} connections at once (each holds 5 descriptors and lwipv6 waits ` +
+        'on them with select(), which overruns its fd_set past descriptor 1023)'
+      );
+    if (mode === 'connrate' && count > 1)
+      return (
+        'lwIPv6: one connecting client at a time (lwip_close holds the socket table lock across a call ' +
+        'into the TCP thread, which takes the same lock to accept: a close during a handshake deadlocks it)'
+      );
+    return undefined;
+  };
+}
+
 /** lwIPv6 behind a TUN device it creates itself in the namespace (MTU 1500: lwipv6's tunif default). */
 export async function lwipTunPath(binary: string): Promise<BenchPath> {
   const ns = await clientNamespace('ustack-bench-lw');
@@ -169,7 +224,10 @@ export async function lwipTunPath(binary: string): Promise<BenchPath> {
     return peer;
   };
   return withCleanup(async () => {
-    await start();
+    const first = await start();
+    const maxConnections = Number(/max-connections=(\d+)/.exec(first.readyLine)?.[1] ?? 0);
+    // lwip-peer serves each connection in a thread: those beyond its threads when ready are connections.
+    const idleThreads = threadCount(first.pid) ?? 0;
     return {
       id: 'lwip-tun',
       clientNetns: ns,
@@ -181,6 +239,16 @@ export async function lwipTunPath(binary: string): Promise<BenchPath> {
         await start();
         return true;
       },
+      unsupported: lwipLimit(maxConnections),
+      serverMemory: (connections) =>
+        settledMemory(async () => {
+          const bytes = peer && rssBytes(peer.pid);
+          const threads = peer && threadCount(peer.pid);
+          return bytes === undefined || threads === undefined
+            ? undefined
+            : { bytes, connections: threads - idleThreads };
+        }, connections),
+      memoryCounts: "the lwip-peer process's RSS (C: what it allocated and touched, thread stacks included)",
       clientArgv: kernelClient(TUN_STACK_ADDR),
       close,
     } satisfies BenchPath;

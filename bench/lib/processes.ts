@@ -4,7 +4,6 @@
 // process is stopped by its own PID.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -37,48 +36,70 @@ export async function setPinned(pid: number, pin: boolean): Promise<void> {
   await run('taskset', ['-apc', pin ? PINNED_CPU : all, String(pid)]);
 }
 
-/** Resident set size in bytes (VmRSS), or undefined once the process is gone. */
-export function rssBytes(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A long-running peer (a server): started, awaited until it prints `ready`, stopped by PID. */
 export class Peer {
   private stderr = '';
+  private pending = '';
+  private lineWaiters: ((line: string) => boolean)[] = [];
+  /** The line that said `ready` (lwip-peer adds its connection limit to it). */
+  readyLine = '';
 
   private constructor(private readonly child: ChildProcess) {
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-2000);
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.pending += chunk.toString();
+      let newline = this.pending.indexOf('\n');
+      while (newline >= 0) {
+        const line = this.pending.slice(0, newline);
+        this.pending = this.pending.slice(newline + 1);
+        this.lineWaiters = this.lineWaiters.filter((waiter) => !waiter(line));
+        newline = this.pending.indexOf('\n');
+      }
     });
   }
 
   static async start(argv: readonly string[], timeoutMs = 20_000): Promise<Peer> {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const peer = new Peer(child);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${argv.join(' ')}: not ready: ${peer.stderr}`)),
-        timeoutMs,
-      );
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
+    peer.readyLine = await peer.nextLine(
+      (line) => line.startsWith('ready'),
+      timeoutMs,
+      `${argv.join(' ')}: not ready`,
+    );
+    return peer;
+  }
+
+  /** The next stdout line that passes `wanted`; rejects on timeout or when the peer exits first. */
+  private nextLine(wanted: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const fail = (why: string) => {
         clearTimeout(timer);
-        reject(new Error(`${argv.join(' ')} exited (${code}): ${peer.stderr}`));
+        this.child.off('exit', onExit);
+        reject(new Error(`${what}: ${why}: ${this.stderr.trim().split('\n').at(-1) ?? ''}`));
+      };
+      const onExit = (code: number | null) => fail(`exited (${code})`);
+      const timer = setTimeout(() => fail(`no answer in ${timeoutMs} ms`), timeoutMs);
+      this.child.once('exit', onExit);
+      this.lineWaiters.push((line) => {
+        if (!wanted(line)) return false;
+        clearTimeout(timer);
+        this.child.off('exit', onExit);
+        resolve(line);
+        return true;
       });
     });
-    return peer;
+  }
+
+  /**
+   * Sends `signal` and returns the numbers on the next line that starts with `prefix` (ustack-peer answers
+   * SIGUSR2 with 'memory BYTES CONNECTIONS').
+   */
+  async query(signal: NodeJS.Signals, prefix: string, timeoutMs = 5000): Promise<number[]> {
+    const answer = this.nextLine((line) => line.startsWith(`${prefix} `), timeoutMs, `${prefix} query`);
+    process.kill(this.pid, signal);
+    return (await answer).split(' ').slice(1).map(Number);
   }
 
   get pid(): number {

@@ -10,6 +10,8 @@ export interface MetricSpec {
   title: string;
   unit: string;
   higherIsBetter: boolean;
+  /** False where the paths count different things (memory): the table then prints no ratio at all. */
+  ratios?: boolean;
 }
 
 export interface Cell {
@@ -18,6 +20,8 @@ export interface Cell {
   pinned: boolean;
   values: (number | undefined)[];
   errors: string[];
+  /** Why the path was not measured for this metric (a limit of its stack), if it was not. */
+  notMeasured?: string;
 }
 
 export interface MicroOutput {
@@ -67,7 +71,8 @@ export function rowsOf(results: BenchResults, key: string): Row[] {
     const unpinned = find(path, false);
     const ratio = (reference: PathId): number | undefined => {
       const base = find(reference, true);
-      return path === reference || !pinned || !base ? undefined : pairedRatio(pinned.values, base.values);
+      if (path === reference || !pinned || !base || pinned.metric.ratios === false) return undefined;
+      return pairedRatio(pinned.values, base.values);
     };
     return {
       path,

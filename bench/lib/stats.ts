@@ -20,13 +20,16 @@ export function summarize(values: readonly number[]): Summary | undefined {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
 }
 
-/** Median of a[i] / b[i] over the runs where both were measured (a failed run leaves a hole). */
+/**
+ * Median of a[i] / b[i] over the runs where both were measured (a failed run leaves a hole). A figure that
+ * is not positive is no measurement (nothing completed), so it makes no ratio on either side.
+ */
 export function pairedRatio(a: readonly (number | undefined)[], b: readonly (number | undefined)[]) {
   const ratios: number[] = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i];
     const y = b[i];
-    if (x !== undefined && y !== undefined && y > 0) ratios.push(x / y);
+    if (x !== undefined && y !== undefined && x > 0 && y > 0) ratios.push(x / y);
   }
   return ratios.length === 0 ? undefined : median(ratios);
 }

@@ -6,8 +6,21 @@
  *
  * lwipv6 creates the TUN device IFNAME in the caller's namespace; the benchmark then gives the kernel side
  * its address. The sockets API is lwipv6's blocking one, so each connection gets a thread with a small
- * stack (the scaling step opens 1000). Prints "ready" once every listener is up; runs until killed.
+ * stack. Prints "ready max-connections=N" once every listener is up; runs until killed.
  * Built by the benchmark: cc -O2 -o lwip-peer lwip-peer.c -llwipv6 -lpthread
+ *
+ * Limits of lwipv6 1.5a that shape the benchmark (found with gdb and valgrind on this peer):
+ * - Every connection holds FDS_PER_CONNECTION descriptors (a placeholder socket and two mailboxes, each a
+ *   pipe), and lwipv6 waits on its mailboxes with select(), whose fd_set ends at FD_SETSIZE (1024): a
+ *   descriptor past it overwrites the waiting thread's stack. The ready line says how many connections
+ *   fit below that bound; the benchmark opens no more.
+ * - lwip_close holds the socket table's semaphore while it waits for lwipv6's TCP thread to delete the
+ *   connection, and that thread takes the same semaphore to give an accepted connection its socket: a
+ *   close that overlaps another connection's handshake deadlocks the whole stack. The connection-rate
+ *   client therefore waits for our FIN before it connects again, and runs one client at a time here.
+ * - Under connection churn lwipv6 corrupts its heap now and then (glibc aborts in a thread's tcache when
+ *   an echo thread exits; valgrind shows its timers reading freed memory), so the benchmark restarts a
+ *   peer that died and drops the run it died in.
  */
 #include <lwipv6.h>
 
@@ -15,7 +28,9 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +40,8 @@
 #define RECV_BYTES (64 * 1024)
 #define SOURCE_BYTES (1024 * 1024)
 #define THREAD_STACK_BYTES (128 * 1024)
+/* Descriptors one TCP connection holds in lwipv6 1.5a (counted in /proc/PID/fd with 10 held). */
+#define FDS_PER_CONNECTION 5
 
 static struct stack *stack;
 static char source_chunk[SOURCE_BYTES];
@@ -32,6 +49,7 @@ static char source_chunk[SOURCE_BYTES];
 struct service {
   int port;
   void *(*serve)(void *conn);
+  int listener;
 };
 
 static void *discard(void *arg) {
@@ -108,22 +126,35 @@ static int bound_socket(int type, int port) {
 
 static void *accept_loop(void *arg) {
   struct service *service = arg;
-  int listener = bound_socket(SOCK_STREAM, service->port);
-  if (listener < 0 || lwip_listen(listener, 1024) < 0) {
-    fprintf(stderr, "lwip-peer: cannot listen on port %d\n", service->port);
-    exit(1);
-  }
   for (;;) {
-    int conn = lwip_accept(listener, NULL, NULL);
+    int conn = lwip_accept(service->listener, NULL, NULL);
     if (conn >= 0) spawn(service->serve, (void *)(long)conn);
   }
   return NULL;
 }
 
+/* Every socket is made here, one after the other, before any thread runs: lwipv6 creates its socket
+ * table's semaphore on first use without a lock, so sockets made at once by several threads could each
+ * get a semaphore of their own and grow the table together. */
+static int listening_socket(int port) {
+  int s = bound_socket(SOCK_STREAM, port);
+  if (s < 0 || lwip_listen(s, 1024) < 0) {
+    fprintf(stderr, "lwip-peer: cannot listen on port %d\n", port);
+    exit(1);
+  }
+  return s;
+}
+
+/* How many connections fit below FD_SETSIZE after the descriptors the peer holds already. */
+static int connection_limit(void) {
+  int lowest_free = dup(0);
+  close(lowest_free);
+  return (FD_SETSIZE - lowest_free) / FDS_PER_CONNECTION;
+}
+
 static void *udp_echo(void *arg) {
-  int s = bound_socket(SOCK_DGRAM, ECHO_PORT);
+  int s = (int)(long)arg;
   char buffer[65536];
-  (void)arg;
   for (;;) {
     struct sockaddr_in from;
     socklen_t len = sizeof from;
@@ -135,13 +166,14 @@ static void *udp_echo(void *arg) {
 
 int main(int argc, char **argv) {
   static struct service services[] = {
-      {DISCARD_PORT, discard},
-      {SOURCE_PORT, source},
-      {ECHO_PORT, echo},
+      {DISCARD_PORT, discard, -1},
+      {SOURCE_PORT, source, -1},
+      {ECHO_PORT, echo, -1},
   };
   struct ip_addr addr, mask;
   unsigned a, b, c, d;
   struct netif *netif;
+  int udp;
 
   if (argc != 3 || sscanf(argv[2], "%u.%u.%u.%u", &a, &b, &c, &d) != 4) {
     fprintf(stderr, "usage: lwip-peer IFNAME ADDR\n");
@@ -158,10 +190,17 @@ int main(int argc, char **argv) {
   IP64_MASKADDR(&mask, 255, 255, 255, 0);
   lwip_add_addr(netif, &addr, &mask);
   lwip_ifup(netif);
+  for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+    services[i].listener = listening_socket(services[i].port);
+  udp = bound_socket(SOCK_DGRAM, ECHO_PORT);
+  if (udp < 0) {
+    fprintf(stderr, "lwip-peer: cannot bind UDP port %d\n", ECHO_PORT);
+    return 1;
+  }
   for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) spawn(accept_loop, &services[i]);
-  spawn(udp_echo, NULL);
+  spawn(udp_echo, (void *)(long)udp);
   usleep(100 * 1000);
-  printf("ready\n");
+  printf("ready max-connections=%d\n", connection_limit());
   fflush(stdout);
   for (;;) pause();
 }

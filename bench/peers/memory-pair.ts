@@ -3,7 +3,8 @@
 // printing the same one-line JSON results:
 //
 //   memory-pair.ts MODE SECONDS [COUNT] [--mtu N]
-//   MODE: send | recv | rr-tcp | rr-udp | connrate (COUNT clients) | scale (COUNT connections) |
+//   MODE: send | recv | rr-tcp | rr-udp | scale (COUNT connections) |
+//         connrate (COUNT clients, each closing both ways) |
 //         idle (COUNT established connections held; run with --expose-gc for the per-connection heap)
 
 import { parseArgs } from 'node:util';
@@ -34,7 +35,7 @@ const seconds = Number(secondsText);
 const count = Number(countText);
 
 const [client, server] = await Stack.memoryPair({ mtu: Number(values.mtu) });
-const stopServices = startServices(server);
+const services = startServices(server);
 
 function report(fields: Record<string, number>): void {
   console.log(JSON.stringify(fields));
@@ -123,7 +124,10 @@ async function connrate(): Promise<void> {
       try {
         await s.connect([SERVER, ECHO_PORT]);
         await s.send(byte);
-        if ((await s.recv(16)).length === 1) done++;
+        const echoed = (await s.recv(16)).length === 1;
+        // As kernel-peer.py does: the cycle ends at the server's FIN after ours.
+        s.shutdown(SHUT_WR);
+        if (echoed && (await s.recv(16)).length === 0) done++;
         else failed++;
       } catch {
         failed++;
@@ -187,6 +191,6 @@ if (!run) {
   process.exit(2);
 }
 await run();
-stopServices();
+services.stop();
 await Promise.all([client.close(), server.close()]);
 process.exit(0);

@@ -22,19 +22,38 @@ export const ECHO_PORT = 7;
 const RECV_BYTES = 256 * 1024;
 const SOURCE_CHUNK = new Uint8Array(1024 * 1024).fill(0x5a);
 
-/** Starts the four services; the returned function closes the listeners. */
-export function startServices(stack: Stack): () => void {
+export interface Services {
+  /** TCP connections the services have accepted and are still serving. */
+  readonly open: number;
+  /** Closes the listeners. */
+  stop(): void;
+}
+
+/** Starts the four services. */
+export function startServices(stack: Stack): Services {
+  let open = 0;
+  const serve = (service: (conn: Socket) => Promise<void>) => (conn: Socket) => {
+    open++;
+    return service(conn).finally(() => {
+      open--;
+    });
+  };
   const listeners = [
-    listen(stack, DISCARD_PORT, discard),
-    listen(stack, SOURCE_PORT, source),
-    listen(stack, ECHO_PORT, echo),
+    listen(stack, DISCARD_PORT, serve(discard)),
+    listen(stack, SOURCE_PORT, serve(source)),
+    listen(stack, ECHO_PORT, serve(echo)),
   ];
   const udp = stack.socket(AF_INET, SOCK_DGRAM);
   udp.bind(['', ECHO_PORT]);
   void udpEcho(udp);
-  return () => {
-    for (const listener of listeners) listener.close();
-    udp.close();
+  return {
+    get open() {
+      return open;
+    },
+    stop: () => {
+      for (const listener of listeners) listener.close();
+      udp.close();
+    },
   };
 }
 

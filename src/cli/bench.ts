@@ -6,20 +6,27 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { chartSvg } from '../../bench/lib/chart.ts';
+import {
+  lossNotes,
+  type Measurement,
+  measure,
+  memoryNotes,
+  type Plan,
+  type ServerLosses,
+} from '../../bench/lib/measure.ts';
 import { runMicro } from '../../bench/lib/micro.ts';
 import {
   type BenchPath,
   buildLwipPeer,
-  type ClientMode,
   lwipTunPath,
   lwipUnavailable,
   memoryPath,
   ustackTunPath,
   vethPath,
 } from '../../bench/lib/paths.ts';
-import { type Figures, placed, ROOT, rssBytes, runClient, setPinned } from '../../bench/lib/processes.ts';
+import { ROOT } from '../../bench/lib/processes.ts';
 import { markdownReport, textReport } from '../../bench/lib/report.ts';
-import type { BenchResults, Cell, MetricSpec } from '../../bench/lib/results.ts';
+import type { BenchResults, MetricSpec } from '../../bench/lib/results.ts';
 import { CliError, numberOption, parseCommandArgs } from './args.ts';
 
 const STEPS = ['bulk', 'rr', 'connrate', 'scaling', 'memory', 'micro'] as const;
@@ -38,20 +45,11 @@ steps (--only): ${STEPS.join(', ')}
   --no-unpinned  skip the unpinned figures
 Needs root, iproute2, python3, ethtool; lwIP needs liblwipv6-dev and cc. Uses only 198.18.0.0/15.`;
 
-interface Plan {
-  runs: number;
-  seconds: number;
-  pins: boolean[];
-  progress: (line: string) => void;
-}
-
-interface Measurement {
-  mode: ClientMode;
-  count: number;
-  seconds: number;
-  /** Figures of the client's JSON (and 'rssPeakMiB'/'idleBytesPerConnection' when sampled) to keep. */
-  metrics: [figure: string, MetricSpec][];
-  sampleMemory?: boolean;
+/** What every step writes into and runs by. */
+interface Run {
+  results: BenchResults;
+  plan: Plan;
+  losses: ServerLosses;
 }
 
 export async function runBench(argv: string[]): Promise<number> {
@@ -86,6 +84,7 @@ export async function runBench(argv: string[]): Promise<number> {
     micro: [],
     notes: [],
   };
+  const run: Run = { results, plan, losses: new Map() };
   const wants = (step: Step): boolean => only === undefined || only === step;
 
   const lwipBinary = await prepareLwip(results.notes, plan);
@@ -94,10 +93,10 @@ export async function runBench(argv: string[]): Promise<number> {
     if (!steps.some(wants)) continue;
     const paths = await openPaths(mtu, mtu === 1500 ? lwipBinary : undefined, plan);
     try {
-      if (wants('bulk')) await bulk(results, paths, mtu, plan);
-      if (mtu === 1500 && wants('rr')) await requestResponse(results, paths, plan);
-      if (mtu === 1500 && wants('connrate')) await connectionRate(results, paths, plan);
-      if (mtu === 1500 && wants('scaling')) await scaling(results, paths, plan);
+      if (wants('bulk')) await bulk(run, paths, mtu);
+      if (mtu === 1500 && wants('rr')) await requestResponse(run, paths);
+      if (mtu === 1500 && wants('connrate')) await connectionRate(run, paths);
+      if (mtu === 1500 && wants('scaling')) await scaling(run, paths);
     } finally {
       for (const path of paths) await path.close();
     }
@@ -106,9 +105,8 @@ export async function runBench(argv: string[]): Promise<number> {
     results.notes.push(
       'lwIP was measured at MTU 1500 only (its TUN interface is set up at the default MTU).',
     );
-  for (const [path, count] of restarts)
-    results.notes.push(`${path}: the server died ${count} time(s) during the run and was started again.`);
-  if (wants('memory')) await idleMemory(results, plan);
+  results.notes.push(...lossNotes(run.losses));
+  if (wants('memory')) await idleMemory(run);
   if (wants('micro')) results.micro = await runMicro(quick, true, plan.progress);
 
   console.log(textReport(results));
@@ -151,73 +149,8 @@ async function openPaths(mtu: number, lwipBinary: string | undefined, plan: Plan
   return paths;
 }
 
-/** Servers that died during the run and were started again, by path (reported in the notes). */
-const restarts = new Map<string, number>();
-
-/** Runs one measurement on every path, run after run, pinned and unpinned, alternating the paths. */
-async function measure(results: BenchResults, paths: BenchPath[], m: Measurement, plan: Plan) {
-  const cell = (metric: MetricSpec, path: BenchPath, pinned: boolean): Cell => {
-    let found = results.cells.find(
-      (c) => c.metric.key === metric.key && c.path === path.id && c.pinned === pinned,
-    );
-    if (!found) {
-      found = { metric, path: path.id, pinned, values: [], errors: [] };
-      results.cells.push(found);
-    }
-    return found;
-  };
-  for (let run = 0; run < plan.runs; run++) {
-    for (const pin of plan.pins) {
-      const line: string[] = [];
-      for (const path of paths) {
-        let figures: Figures | undefined;
-        try {
-          figures = await measureOnce(path, m, pin);
-        } catch (error) {
-          for (const [, metric] of m.metrics) cell(metric, path, pin).errors.push((error as Error).message);
-        }
-        for (const [figure, metric] of m.metrics) cell(metric, path, pin).values.push(figures?.[figure]);
-        const firstFigure = m.metrics[0]![0];
-        line.push(`${path.id} ${figures ? figures[firstFigure]!.toPrecision(3) : 'failed'}`);
-      }
-      plan.progress(
-        `${m.metrics[0]![1].title}, run ${run + 1}/${plan.runs}${pin ? ' pinned' : ''}: ${line.join(', ')}`,
-      );
-    }
-  }
-}
-
-async function measureOnce(path: BenchPath, m: Measurement, pin: boolean): Promise<Figures> {
-  if (await path.revive?.()) restarts.set(path.id, (restarts.get(path.id) ?? 0) + 1);
-  if (path.server) await setPinned(path.server.pid, pin);
-  const argv = placed(path.clientArgv(m.mode, m.seconds, m.count), { netns: path.clientNetns, pin });
-  const timeoutMs = (m.seconds + 15 + m.count / 50) * 1000;
-  if (!m.sampleMemory) return runClient(argv, { timeoutMs });
-  // Memory is the server's (the in-memory client holds both stacks): before, once connected, at peak.
-  let pid = path.server?.pid;
-  const baseline = pid === undefined ? undefined : rssBytes(pid);
-  let idle: number | undefined;
-  let peak = 0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, (pid !== undefined && rssBytes(pid)) || 0);
-  }, 100);
-  try {
-    const figures = await runClient(argv, {
-      timeoutMs,
-      onSpawn: (child) => {
-        pid ??= child;
-      },
-      onLine: (text) => {
-        if (text === 'connected' && pid !== undefined) idle = rssBytes(pid);
-      },
-    });
-    const extra: Figures = { rssPeakMiB: peak / 2 ** 20 };
-    if (baseline !== undefined && idle !== undefined)
-      extra.idleBytesPerConnection = (idle - baseline) / m.count;
-    return { ...figures, ...extra };
-  } finally {
-    clearInterval(sampler);
-  }
+function step(run: Run, paths: BenchPath[], m: Measurement, plan = run.plan): Promise<void> {
+  return measure(run.results, paths, m, plan, run.losses);
 }
 
 const gbps = (key: string, title: string): MetricSpec => ({
@@ -227,15 +160,15 @@ const gbps = (key: string, title: string): MetricSpec => ({
   higherIsBetter: true,
 });
 
-async function bulk(results: BenchResults, paths: BenchPath[], mtu: number, plan: Plan) {
-  const seconds = plan.seconds;
+async function bulk(run: Run, paths: BenchPath[], mtu: number) {
+  const seconds = run.plan.seconds;
   const into = gbps(`bulk-in-${mtu}`, `Bulk kernel → stack, MTU ${mtu}`);
   const out = gbps(`bulk-out-${mtu}`, `Bulk stack → kernel, MTU ${mtu}`);
-  await measure(results, paths, { mode: 'send', count: 1, seconds, metrics: [['gbps', into]] }, plan);
-  await measure(results, paths, { mode: 'recv', count: 1, seconds, metrics: [['gbps', out]] }, plan);
+  await step(run, paths, { mode: 'send', count: 1, seconds, metrics: [['gbps', into]] });
+  await step(run, paths, { mode: 'recv', count: 1, seconds, metrics: [['gbps', out]] });
 }
 
-async function requestResponse(results: BenchResults, paths: BenchPath[], plan: Plan) {
+async function requestResponse(run: Run, paths: BenchPath[]) {
   for (const proto of ['tcp', 'udp'] as const) {
     const name = proto.toUpperCase();
     const metrics: [string, MetricSpec][] = [
@@ -257,29 +190,29 @@ async function requestResponse(results: BenchResults, paths: BenchPath[], plan: 
         { key: `rr-${proto}-p99`, title: `${name} ping-pong p99`, unit: 'µs', higherIsBetter: false },
       ],
     ];
-    await measure(results, paths, { mode: `rr-${proto}`, count: 1, seconds: plan.seconds, metrics }, plan);
+    await step(run, paths, { mode: `rr-${proto}`, count: 1, seconds: run.plan.seconds, metrics });
   }
 }
 
-async function connectionRate(results: BenchResults, paths: BenchPath[], plan: Plan) {
+async function connectionRate(run: Run, paths: BenchPath[]) {
   for (const clients of [1, 64]) {
     const metric: MetricSpec = {
       key: `connrate-${clients}`,
-      title: `Connect + 1-byte echo + close, ${clients} client${clients > 1 ? 's' : ''} at a time`,
+      title: `Connect + 1-byte echo + close both ways, ${clients} client${clients > 1 ? 's' : ''} at a time`,
       unit: 'connections/s',
       higherIsBetter: true,
     };
-    await measure(
-      results,
-      paths,
-      { mode: 'connrate', count: clients, seconds: plan.seconds, metrics: [['cps', metric]] },
-      plan,
-    );
+    await step(run, paths, {
+      mode: 'connrate',
+      count: clients,
+      seconds: run.plan.seconds,
+      metrics: [['cps', metric]],
+    });
   }
 }
 
-async function scaling(results: BenchResults, paths: BenchPath[], plan: Plan) {
-  const scaled: Plan = { ...plan, runs: Math.max(1, Math.ceil(plan.runs / 2)) };
+async function scaling(run: Run, paths: BenchPath[]) {
+  const scaled: Plan = { ...run.plan, runs: Math.max(1, Math.ceil(run.plan.runs / 2)) };
   for (const count of [1, 10, 100, 1000]) {
     const metrics: [string, MetricSpec][] = [
       ['gbps', gbps(`scale-${count}`, `Aggregate bulk over ${count} connection${count > 1 ? 's' : ''}`)],
@@ -287,43 +220,52 @@ async function scaling(results: BenchResults, paths: BenchPath[], plan: Plan) {
         'rssPeakMiB',
         {
           key: `scale-${count}-rss`,
-          title: `Server RSS at peak, ${count} connections`,
+          title: `Server process RSS at peak, ${count} connection${count > 1 ? 's' : ''} (no kernel memory)`,
           unit: 'MiB',
           higherIsBetter: false,
+          ratios: false,
         },
       ],
     ];
-    if (count === 1000)
+    if (count >= 100)
       metrics.push([
         'idleBytesPerConnection',
         {
-          key: 'idle-rss',
-          title: 'Server RSS per idle connection (1000 held)',
+          key: `idle-${count}`,
+          title: `Server memory per idle connection (${count} held)`,
           unit: 'bytes',
           higherIsBetter: false,
+          ratios: false,
         },
       ]);
-    await measure(
-      results,
+    await step(
+      run,
       paths,
-      { mode: 'scale', count, seconds: plan.seconds + 1, metrics, sampleMemory: true },
+      { mode: 'scale', count, seconds: run.plan.seconds + 1, metrics, sampleMemory: true },
       scaled,
     );
   }
+  run.results.notes.push(
+    ...memoryNotes(paths),
+    'Server process RSS at peak is the server process alone (for ustack↔ustack in memory, the one process ' +
+      "holding both stacks and the client); the kernel's socket memory is in no process's RSS. Memory rows " +
+      'have no ratios: the paths count different things.',
+  );
 }
 
 /** Heap + external bytes per idle established connection, both ends in one process (after a full GC). */
-async function idleMemory(results: BenchResults, plan: Plan) {
+async function idleMemory(run: Run) {
   const metric: MetricSpec = {
     key: 'idle-heap',
     title: 'ustack heap + buffers per idle established connection (both ends)',
     unit: 'bytes',
     higherIsBetter: false,
+    ratios: false,
   };
-  await measure(
-    results,
+  await step(
+    run,
     [memoryPath(1500)],
     { mode: 'idle', count: 1000, seconds: 0, metrics: [['bytesPerConnection', metric]] },
-    { ...plan, runs: 1, pins: [true] },
+    { ...run.plan, runs: 1, pins: [true] },
   );
 }
