@@ -25,10 +25,10 @@ const SOCKET_SLABS = ['TCP', 'sock_inode_cache', 'filp', 'dentry'];
 
 /**
  * Bytes of slab one TCP socket occupies, each object counted at its share of its slab (pages per slab ×
- * page size ÷ objects per slab, so packing waste is in), from /proc/slabinfo; undefined where it cannot be
- * read (not root) or a cache is merged away.
+ * page size ÷ objects per slab, so packing waste is in), from /proc/slabinfo's text; undefined without
+ * it or when a cache is missing (merged into another).
  */
-export function slabBytesPerSocket(slabinfo = readSlabinfo()): number | undefined {
+export function slabBytesPerSocket(slabinfo: string | undefined): number | undefined {
   if (slabinfo === undefined) return undefined;
   let total = 0;
   for (const name of SOCKET_SLABS) {
@@ -46,7 +46,8 @@ export function slabBytesPerSocket(slabinfo = readSlabinfo()): number | undefine
   return Math.round(total);
 }
 
-function readSlabinfo(): string | undefined {
+/** /proc/slabinfo, or undefined where it cannot be read (it needs root). */
+export function readSlabinfo(): string | undefined {
   try {
     return readFileSync('/proc/slabinfo', 'latin1');
   } catch {

@@ -18,7 +18,14 @@ import {
   setUp,
   uniqueNamespaceName,
 } from '../../src/link/netns.ts';
-import { kernelSocketMemory, rssBytes, settledMemory, slabBytesPerSocket, threadCount } from './memory.ts';
+import {
+  kernelSocketMemory,
+  readSlabinfo,
+  rssBytes,
+  settledMemory,
+  slabBytesPerSocket,
+  threadCount,
+} from './memory.ts';
 import { Peer, ROOT, tsNode } from './processes.ts';
 
 export type PathId = 'veth-gso' | 'veth' | 'ustack-tun' | 'lwip-tun' | 'ustack-memory';
@@ -122,7 +129,7 @@ export async function vethPath(mtu: number, offloads: boolean): Promise<BenchPat
       await setUp(ns, dev);
     }
     peer = await Peer.start(['ip', 'netns', 'exec', server, 'python3', KERNEL_PEER, 'serve']);
-    const slab = slabBytesPerSocket();
+    const slab = slabBytesPerSocket(readSlabinfo());
     return {
       id: offloads ? 'veth-gso' : 'veth',
       clientNetns: client,

@@ -46,6 +46,12 @@ describe('stats', () => {
     expect(pairedRatio([2, 4, undefined], [1, 1, 1])).toBe(3);
     expect(pairedRatio([undefined], [1])).toBeUndefined();
   });
+
+  it('makes no ratio of or against a zero figure (nothing completed)', () => {
+    expect(pairedRatio([10_000, 10_000, 10_000], [0, 0, 26.5])).toBeCloseTo(10_000 / 26.5, 10);
+    expect(pairedRatio([10_000, 10_000], [0, 0])).toBeUndefined();
+    expect(pairedRatio([0, 0], [10_000, 10_000])).toBeUndefined();
+  });
 });
 
 describe('rows', () => {
@@ -58,6 +64,15 @@ describe('rows', () => {
     expect(ustack.vsLwip).toBe(4.5);
     expect(ustack.errors).toEqual(['exit 1: boom']);
     expect(rows.find((r) => r.path === 'veth')!.vsKernel).toBeUndefined();
+  });
+
+  it('prints no ratio for a metric whose paths count different things', () => {
+    const results = fixedResults();
+    for (const cell of results.cells) cell.metric = { ...cell.metric, ratios: false };
+    for (const row of rowsOf(results, 'bulk-in-1500')) {
+      expect(row.vsKernel).toBeUndefined();
+      expect(row.vsLwip).toBeUndefined();
+    }
   });
 });
 
