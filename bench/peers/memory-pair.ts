@@ -18,6 +18,7 @@ import {
   TCP_NODELAY,
 } from '../../src/socket/constants.ts';
 import type { Socket } from '../../src/socket/socket.ts';
+import { collectedHeapBytes, exposedGc } from './collected-heap.ts';
 import { DISCARD_PORT, ECHO_PORT, SOURCE_PORT, startServices } from './ustack-services.ts';
 
 const SERVER = '198.18.0.2';
@@ -162,18 +163,13 @@ async function scale(): Promise<void> {
 
 /** Heap and buffers held per idle established connection, both ends counted (one client, one server). */
 async function idle(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const used = (): number => {
-    gc?.();
-    const memory = process.memoryUsage();
-    return memory.heapUsed + memory.external;
-  };
-  const before = used();
+  if (!exposedGc) throw new Error('idle needs node --expose-gc (the figure needs full collections)');
+  const before = await collectedHeapBytes(exposedGc);
   const sockets = await Promise.all(Array.from({ length: count }, () => connect(DISCARD_PORT)));
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const after = used();
+  const after = await collectedHeapBytes(exposedGc);
   for (const s of sockets) s.close();
-  report({ bytesPerConnection: (after - before) / count, connections: count, gcExposed: gc ? 1 : 0 });
+  report({ bytesPerConnection: (after - before) / count, connections: count });
 }
 
 const modes: Record<string, () => Promise<void>> = {

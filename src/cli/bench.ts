@@ -87,9 +87,10 @@ export async function runBench(argv: string[]): Promise<number> {
   const run: Run = { results, plan, losses: new Map() };
   const wants = (step: Step): boolean => only === undefined || only === step;
 
-  const lwipBinary = await prepareLwip(results.notes, plan);
+  const lwipSteps: Step[] = ['bulk', 'rr', 'connrate', 'scaling'];
+  const lwipBinary = lwipSteps.some(wants) ? await prepareLwip(results.notes, plan) : undefined;
   for (const mtu of [1500, 65535]) {
-    const steps = mtu === 1500 ? (['bulk', 'rr', 'connrate', 'scaling'] as Step[]) : (['bulk'] as Step[]);
+    const steps: Step[] = mtu === 1500 ? lwipSteps : ['bulk'];
     if (!steps.some(wants)) continue;
     const paths = await openPaths(mtu, mtu === 1500 ? lwipBinary : undefined, plan);
     try {
@@ -248,12 +249,13 @@ async function scaling(run: Run, paths: BenchPath[]) {
   run.results.notes.push(
     ...memoryNotes(paths),
     'Server process RSS at peak is the server process alone (for ustack↔ustack in memory, the one process ' +
-      "holding both stacks and the client); the kernel's socket memory is in no process's RSS. Memory rows " +
-      'have no ratios: the paths count different things.',
+      "holding both stacks and the client); the kernel's socket memory is in no process's RSS. ustack↔ustack " +
+      'in memory has no server of its own: its memory per connection is the "both ends" table. Memory ' +
+      'tables have no ratios: the paths count different things.',
   );
 }
 
-/** Heap + external bytes per idle established connection, both ends in one process (after a full GC). */
+/** Heap + external bytes per idle established connection, both ends in one process (after full GCs). */
 async function idleMemory(run: Run) {
   const metric: MetricSpec = {
     key: 'idle-heap',
