@@ -176,7 +176,7 @@ export async function ustackTunPath(mtu: number): Promise<BenchPath> {
         }, connections),
       memoryCounts:
         "the ustack server's V8 heap in use plus external memory (every connection's byte rings), " +
-        'reported by the server itself after a full garbage collection',
+        'reported by the server itself after full garbage collections',
       clientArgv: kernelClient(TUN_STACK_ADDR),
       close,
     } satisfies BenchPath;
