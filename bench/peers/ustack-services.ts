@@ -74,8 +74,10 @@ function listen(stack: Stack, port: number, serve: (conn: Socket) => Promise<voi
 }
 
 /** Reads until the peer's FIN, then closes: the sender times the transfer up to our close. */
+/** Reads into one reused buffer with recv_into, as kernel-peer.py's discard does. */
 async function discard(conn: Socket): Promise<void> {
-  while ((await conn.recv(RECV_BYTES)).length > 0);
+  const buffer = new Uint8Array(RECV_BYTES);
+  while ((await conn.recv_into(buffer)) > 0);
 }
 
 /** Sends for the milliseconds the client asks (one ASCII line), then closes: the server ends the transfer. */
