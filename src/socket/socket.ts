@@ -235,15 +235,7 @@ export class Socket {
       const tcb = this.tcb;
       // Linux answers a send on a never-connected stream socket with EPIPE.
       if (!tcb) throw socketError(this.listener ? 'ENOTCONN' : 'EPIPE', 'send');
-      // Tried once here before the waiting machinery (closures, promises) is built: most sends fit at once.
-      let sent = orBlock(tcb.send(data), 'send');
-      if (sent === undefined) sent = await this.wait('send', [tcb], () => orBlock(tcb.send(data), 'send'));
-      else {
-        const turn = this.host.hub.yieldIfBusy();
-        if (turn) await turn;
-      }
-      this.host.requestStep();
-      return sent;
+      return this.streamCall('send', tcb, () => orBlock(tcb.send(data), 'send'));
     }
     if (this.type === SOCK_DGRAM) {
       if (this.udp?.remoteAddr === undefined) throw socketError('EDESTADDRREQ', 'send');
@@ -295,14 +287,7 @@ export class Socket {
     const tcb = this.tcb;
     if (!tcb) throw socketError('ENOTCONN', 'recv');
     if (target.length === 0) return 0;
-    let count = orBlock(tcb.recv(target), 'recv');
-    if (count === undefined) count = await this.wait('recv', [tcb], () => orBlock(tcb.recv(target), 'recv'));
-    else {
-      const turn = this.host.hub.yieldIfBusy();
-      if (turn) await turn;
-    }
-    this.host.requestStep();
-    return count;
+    return this.streamCall('recv', tcb, () => orBlock(tcb.recv(target), 'recv'));
   }
 
   async recvfrom(bufsize: number): Promise<[Buffer, SocketAddress | null]> {
@@ -528,24 +513,29 @@ export class Socket {
     this.checkOpen('recv');
   }
 
-  /**
-   * The queued bytes at once when there are some (no closures or promises built: the common case of a
-   * request/response loop), else waits for them (readiness.ts).
-   */
   private recvStream(bufsize: number): Buffer | Promise<Buffer> {
     const tcb = this.tcb;
     if (!tcb) throw socketError('ENOTCONN', 'recv');
     if (bufsize === 0) return Buffer.alloc(0);
-    const data = takeQueued(tcb, bufsize);
-    if (data === undefined) {
-      return this.wait('recv', [tcb], () => takeQueued(tcb, bufsize)).then((waited) => {
+    return this.streamCall('recv', tcb, () => takeQueued(tcb, bufsize));
+  }
+
+  /**
+   * A stream call: `attempt` at once, and only if it would block the waiting machinery (readiness.ts),
+   * then a step for what it changed. A call that completes at once returns its result itself, building no
+   * wait and no promise chain: what a request/response loop allocated per round trip cost it latency.
+   */
+  private streamCall<T>(syscall: string, tcb: Tcb, attempt: () => T | undefined): T | Promise<T> {
+    const result = attempt();
+    if (result === undefined) {
+      return this.wait(syscall, [tcb], attempt).then((waited) => {
         this.host.requestStep();
         return waited;
       });
     }
     this.host.requestStep();
     const turn = this.host.hub.yieldIfBusy();
-    return turn ? turn.then(() => data) : data;
+    return turn ? turn.then(() => result) : result;
   }
 
   private wait<T>(
