@@ -253,6 +253,11 @@ function sequenceAcceptable(tcb: Tcb, seg: TcpRepr): boolean {
   const seq = seg.seqNumber;
   const segLen = segmentLength(seg);
   const wnd = Math.max(0, seqDiff(tcb.rcvAdvRight, tcb.rcvNxt));
+  // Linux sends an RST at tcp_acceptable_seq(): the window's right edge once it has sent up to it (after a
+  // loss, from its possibly stale view of our window), and its own check counts that edge in (tcp_sequence).
+  // RFC 9293 leaves the edge out; dropping those RSTs silently left connections open for good, so such
+  // an RST is taken as in the window: it draws the challenge ACK (RFC 5961 §3.2) that Linux answers exactly.
+  if (seg.control === 'rst' && seq === tcb.rcvAdvRight) return true;
   if (segLen === 0) return wnd === 0 ? seq === tcb.rcvNxt : seqInWindow(seq, tcb.rcvNxt, wnd);
   if (wnd === 0) {
     // "special allowance should be made to accept valid ACKs, URGs, and RSTs" with a zero window; like

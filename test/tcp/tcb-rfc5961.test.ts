@@ -25,6 +25,25 @@ describe('RFC 5961', () => {
     expect(tcb.takeError()).toBe('ECONNRESET');
   });
 
+  it('an RST at the right edge of the window draws a challenge ACK, as on Linux (tcp_acceptable_seq)', () => {
+    const h = new Harness();
+    const tcb = h.established();
+    h.send({ control: 'rst', seqNumber: tcb.rcvAdvRight });
+    const [challenge] = h.expect(undefined, { ackNumber: R + 1 });
+    expect(h.stats.get('drop.tcp.rst-out-of-window')).toBe(0);
+    h.send({ control: 'rst', seqNumber: challenge!.ackNumber! });
+    expect(tcb.takeError()).toBe('ECONNRESET');
+  });
+
+  it('an RST beyond the right edge is still dropped silently (§3.2)', () => {
+    const h = new Harness();
+    const tcb = h.established();
+    h.send({ control: 'rst', seqNumber: tcb.rcvAdvRight + 1 });
+    h.expectNothing();
+    expect(h.stats.get('drop.tcp.rst-out-of-window')).toBe(1);
+    expect(tcb.state).toBe('ESTABLISHED');
+  });
+
   it('challenge ACKs are limited per connection per second (§7)', () => {
     const h = new Harness({ ...PLAIN, challengeAckPerSecond: 3 });
     h.established();
