@@ -98,6 +98,17 @@ export async function setMtu(netns: string | undefined, dev: string, mtu: number
   await ip(netns, ['link', 'set', dev, 'mtu', String(mtu)]);
 }
 
+/** `ip [-n NS] link set DEV txqueuelen N`. */
+export async function setTxQueueLength(
+  netns: string | undefined,
+  dev: string,
+  packets: number,
+): Promise<void> {
+  if (!Number.isInteger(packets) || packets < 1)
+    throw new RangeError(`txqueuelen ${packets} is not a positive integer`);
+  await ip(netns, ['link', 'set', dev, 'txqueuelen', String(packets)]);
+}
+
 /** `ip [-n NS] link set DEV up`. */
 export async function setUp(netns: string | undefined, dev: string): Promise<void> {
   await ip(netns, ['link', 'set', dev, 'up']);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { Stack } from '../../src/host.ts';
+import { runCommand } from '../../src/link/netns.ts';
 import { AF_INET, SOCK_DGRAM } from '../../src/socket/constants.ts';
 import { ConnectionRefusedError } from '../../src/socket/errors.ts';
 import { digestFile, writeRandomFile } from './lab/digest.ts';
@@ -161,6 +162,17 @@ describeKernelPeer('ustack lab commands against kernel peers', () => {
     await client.succeeded(30_000);
     // RFC 1122 §4.1.3.1: a datagram to a port with no listener draws an ICMP port unreachable.
     expect(JSON.parse(client.stdout)).toEqual({ echoed: 0, error: 'ECONNREFUSED' });
+  });
+
+  it('deepens the kernel’s queue toward ustack to 8192 packets (TUN’s own 500 drops under many flows)', async () => {
+    const lab = await openLab();
+    const stack = await Stack.tun({ name: TUN_DEVICE, netns: lab.netns });
+    try {
+      const shown = await runCommand('ip', ['-n', lab.netns, 'link', 'show', TUN_DEVICE]);
+      expect(shown).toMatch(/ qlen 8192\b/);
+    } finally {
+      await stack.close();
+    }
   });
 
   it('a connected ustack UDP socket sending to a closed kernel port gets ECONNREFUSED', async () => {
