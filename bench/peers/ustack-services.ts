@@ -73,8 +73,10 @@ function listen(stack: Stack, port: number, serve: (conn: Socket) => Promise<voi
   return listener;
 }
 
-/** Reads until the peer's FIN, then closes: the sender times the transfer up to our close. */
-/** Reads into one reused buffer with recv_into, as kernel-peer.py's discard does. */
+/**
+ * Reads until the peer's FIN, then closes: the sender times the transfer up to our close. One buffer is
+ * reused with recv_into, as kernel-peer.py's discard does.
+ */
 async function discard(conn: Socket): Promise<void> {
   const buffer = new Uint8Array(RECV_BYTES);
   while ((await conn.recv_into(buffer)) > 0);
