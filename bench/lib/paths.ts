@@ -15,6 +15,7 @@ import {
   deleteNamespace,
   runCommand,
   setMtu,
+  setTxQueueLength,
   setUp,
   uniqueNamespaceName,
 } from '../../src/link/netns.ts';
@@ -65,6 +66,7 @@ const KERNEL_PEER = join(ROOT, 'bench/peers/kernel-peer.py');
 const LWIP_SOURCE = join(ROOT, 'bench/peers/lwip-peer.c');
 const LWIP_HEADER = '/usr/include/lwipv6.h';
 const TUN_KERNEL_SIDE = '198.18.0.1/24';
+const LWIP_TUN_TX_QUEUE = 8192;
 const TUN_STACK_ADDR = '198.18.0.2';
 const VETH_CLIENT = '198.18.1.1/24';
 const VETH_SERVER = '198.18.1.2/24';
@@ -228,6 +230,8 @@ export async function lwipTunPath(binary: string): Promise<BenchPath> {
   const start = async (): Promise<Peer> => {
     peer = await Peer.start(['ip', 'netns', 'exec', ns, binary, 'lwip0', TUN_STACK_ADDR]);
     await configureKernelSide(ns, 'lwip0', TUN_KERNEL_SIDE);
+    // The same kernel queue toward the stack as Stack.tun gives ustack's device.
+    await setTxQueueLength(ns, 'lwip0', LWIP_TUN_TX_QUEUE);
     return peer;
   };
   return withCleanup(async () => {
