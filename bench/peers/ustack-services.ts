@@ -74,12 +74,14 @@ function listen(stack: Stack, port: number, serve: (conn: Socket) => Promise<voi
 }
 
 /**
- * Reads until the peer's FIN, then closes: the sender times the transfer up to our close. One buffer is
- * reused with recv_into, as kernel-peer.py's discard does.
+ * What every discard connection reads into: the bytes are thrown away, so one buffer serves them all, as
+ * kernel-peer.py's single buffer does (one per connection would add 256 KiB to each connection's memory).
  */
+const DISCARDED = new Uint8Array(RECV_BYTES);
+
+/** Reads until the peer's FIN, then closes: the sender times the transfer up to our close. */
 async function discard(conn: Socket): Promise<void> {
-  const buffer = new Uint8Array(RECV_BYTES);
-  while ((await conn.recv_into(buffer)) > 0);
+  while ((await conn.recv_into(DISCARDED)) > 0);
 }
 
 /** Sends for the milliseconds the client asks (one ASCII line), then closes: the server ends the transfer. */
