@@ -148,6 +148,10 @@ export function rackDetectLoss(tcb: Tcb, now: Instant): number {
   const lostBefore = segments.lostBytes;
   let timeout = 0;
   for (let i = segments.first; i < segments.end; i++) {
+    // Records are in sequence order, which is the order of their first transmissions: past a record first
+    // sent after the RACK segment, every record was too, whatever its retransmissions. Stopping there
+    // keeps this per-ACK scan from walking the whole flight (O(cwnd) per ACK) in the common case.
+    if (!segments.isRetransmitted(i) && segments.xmitTs(i) > rack.xmitTs) break;
     if (segments.isSacked(i) || segments.isLost(i)) continue;
     if (!sentAfter(rack.xmitTs, rack.endSeq, segments.xmitTs(i), segments.endSeq(i))) continue;
     const remaining = segments.xmitTs(i) + rack.rtt + window - now;
