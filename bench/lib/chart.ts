@@ -14,6 +14,7 @@ const COLOURS: Record<string, string> = {
   'veth-gso': '#7f7f7f',
   veth: '#4c4c4c',
   'ustack-tun': '#d9480f',
+  'ustack-tun-plain': '#ff8787',
   'lwip-tun': '#1971c2',
   'ustack-memory': '#f59f00',
 };

@@ -29,12 +29,13 @@ import {
 } from './memory.ts';
 import { Peer, ROOT, tsNode } from './processes.ts';
 
-export type PathId = 'veth-gso' | 'veth' | 'ustack-tun' | 'lwip-tun' | 'ustack-memory';
+export type PathId = 'veth-gso' | 'veth' | 'ustack-tun' | 'ustack-tun-plain' | 'lwip-tun' | 'ustack-memory';
 
 export const PATH_LABELS: Record<PathId, string> = {
   'veth-gso': 'kernel↔kernel veth, offloads on',
   veth: 'kernel↔kernel veth, offloads off',
   'ustack-tun': 'kernel↔ustack TUN',
+  'ustack-tun-plain': 'kernel↔ustack TUN, offloads off',
   'lwip-tun': 'kernel↔lwIPv6 TUN',
   'ustack-memory': 'ustack↔ustack in memory',
 };
@@ -155,8 +156,11 @@ export async function vethPath(mtu: number, offloads: boolean): Promise<BenchPat
   }, close);
 }
 
-/** ustack behind a TUN device in a namespace (bench/peers/ustack-peer.ts), the kernel as its client. */
-export async function ustackTunPath(mtu: number): Promise<BenchPath> {
+/**
+ * ustack behind a TUN device in a namespace (bench/peers/ustack-peer.ts), the kernel as its client; with
+ * `offload` false the device gets no virtio-net header, so every packet is MTU-sized and fully checksummed.
+ */
+export async function ustackTunPath(mtu: number, offload = true): Promise<BenchPath> {
   const ns = await clientNamespace('ustack-bench-ut');
   let peer: Peer | undefined;
   const close = async (): Promise<void> => {
@@ -165,10 +169,11 @@ export async function ustackTunPath(mtu: number): Promise<BenchPath> {
   };
   return withCleanup(async () => {
     const file = join(ROOT, 'bench/peers/ustack-peer.ts');
-    const started = await Peer.start(tsNode(file, ['--netns', ns, '--mtu', String(mtu)], ['--expose-gc']));
+    const args = ['--netns', ns, '--mtu', String(mtu), ...(offload ? [] : ['--no-offload'])];
+    const started = await Peer.start(tsNode(file, args, ['--expose-gc']));
     peer = started;
     return {
-      id: 'ustack-tun',
+      id: offload ? 'ustack-tun' : 'ustack-tun-plain',
       clientNetns: ns,
       server: started,
       serverMemory: (connections) =>

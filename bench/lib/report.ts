@@ -58,7 +58,7 @@ export function markdownReport(results: BenchResults, chartFile: string): string
       `${results.options.runs} runs per figure${results.options.quick ? ' (--quick)' : ''}. ` +
       'Pinned: every process of the comparison on vCPU 0 (`taskset -c 0`); paths alternated run by run. ' +
       'Ratios are pinned, taken pair by pair (run i over run i of the reference), then the median. ' +
-      '"kernel" is the veth pair with offloads off; ustack on TUN uses the kernel\'s checksum and segmentation offloads (IFF_VNET_HDR, on by default where the kernel offers them); lwIP has none.',
+      '"kernel" is the veth pair with offloads off; "kernel↔ustack TUN" uses the kernel\'s checksum and segmentation offloads (IFF_VNET_HDR, on by default where the kernel offers them), "offloads off" is the same stack without them (MTU-sized, fully checksummed packets); lwIP has none.',
     '',
     `![throughput and latency](${chartFile})`,
     '',

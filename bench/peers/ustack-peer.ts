@@ -4,7 +4,7 @@
 // (collected-heap.ts) and the TCP connections its services hold, for the per-connection memory figure.
 // An RSS difference would measure when the collector last ran, not what the connections hold.
 //
-//   node --expose-gc --import tsx ustack-peer.ts --netns NS [--mtu N]   (root: the TUN device goes in NS)
+//   node --expose-gc --import tsx ustack-peer.ts --netns NS [--mtu N] [--no-offload]   (root: TUN in NS)
 
 import { parseArgs } from 'node:util';
 import { Stack } from '../../src/host.ts';
@@ -12,14 +12,23 @@ import { collectedHeapBytes, exposedGc } from './collected-heap.ts';
 import { startServices } from './ustack-services.ts';
 
 const { values } = parseArgs({
-  options: { netns: { type: 'string' }, mtu: { type: 'string', default: '1500' } },
+  options: {
+    netns: { type: 'string' },
+    mtu: { type: 'string', default: '1500' },
+    'no-offload': { type: 'boolean', default: false },
+  },
 });
 const gc = exposedGc;
 if (!gc) {
   console.error('ustack-peer: run node with --expose-gc (the memory report needs a full collection)');
   process.exit(2);
 }
-const stack = await Stack.tun({ name: 'ustack0', netns: values.netns, mtu: Number(values.mtu) });
+const stack = await Stack.tun({
+  name: 'ustack0',
+  netns: values.netns,
+  mtu: Number(values.mtu),
+  offload: !values['no-offload'],
+});
 const services = startServices(stack);
 // Before 'ready': the benchmark may signal as soon as it reads that line.
 process.on('SIGUSR2', () => {

@@ -141,6 +141,7 @@ async function openPaths(mtu: number, lwipBinary: string | undefined, plan: Plan
   const paths: BenchPath[] = [];
   try {
     paths.push(await vethPath(mtu, true), await vethPath(mtu, false), await ustackTunPath(mtu));
+    paths.push(await ustackTunPath(mtu, false));
     if (lwipBinary) paths.push(await lwipTunPath(lwipBinary));
     paths.push(memoryPath(mtu));
   } catch (error) {
