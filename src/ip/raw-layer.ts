@@ -4,6 +4,7 @@
 // The stack still processes the packet itself (an ICMP echo is answered even while a raw ICMP socket
 // reads it), exactly as Linux's raw_v4_input runs before the protocol handler.
 
+import { drainSet } from '../base/drain-set.ts';
 import { type ErrnoName, type ErrnoResult, fail } from '../base/errno.ts';
 import type { Stats } from '../base/stats.ts';
 
@@ -130,11 +131,6 @@ export class RawLayer {
 
   /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
   takeChanged<T = never>(into: Array<T | RawEndpoint> = []): Array<T | RawEndpoint> {
-    if (this.changed.size === 0) return into;
-    for (const endpoint of this.changed) {
-      this.changed.delete(endpoint);
-      into.push(endpoint);
-    }
-    return into;
+    return drainSet(this.changed, into);
   }
 }

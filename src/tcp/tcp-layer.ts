@@ -15,6 +15,7 @@
 // layer asks it once more and files it again. Heap entries are invalidated lazily: `scheduled` holds the
 // deadline that counts, and an entry that no longer matches it is skipped when it surfaces.
 
+import { drainSet } from '../base/drain-set.ts';
 import type { ErrnoName, ErrnoResult } from '../base/errno.ts';
 import { fail } from '../base/errno.ts';
 import type { Rng } from '../base/rng.ts';
@@ -259,16 +260,9 @@ export class TcpLayer {
     return tcb;
   }
 
-  /** Endpoints whose readiness changed since the last call. */
   /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
   takeChanged<T = never>(into: Array<T | Tcb | TcpListener> = []): Array<T | Tcb | TcpListener> {
-    if (this.changedSet.size === 0) return into;
-    // Deleted one by one: Set.prototype.clear() allocates a new table, once per step here.
-    for (const endpoint of this.changedSet) {
-      this.changedSet.delete(endpoint);
-      into.push(endpoint);
-    }
-    return into;
+    return drainSet(this.changedSet, into);
   }
 
   connections(): Iterable<Tcb> {
@@ -339,11 +333,7 @@ export class TcpLayer {
     now: Instant,
     emit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void,
   ): void {
-    const visiting = this.visiting;
-    for (const tcb of this.active) {
-      this.active.delete(tcb);
-      visiting.push(tcb);
-    }
+    const visiting = drainSet(this.active, this.visiting);
     // Creation order, as when every connection was visited: the order segments leave in stays the same.
     if (visiting.length > 1) visiting.sort((a, b) => a.id - b.id);
     this.pollEmit = emit;

@@ -4,6 +4,7 @@
 // ICMP port unreachable, RFC 1122 §4.1.3.1). Sends: the facade calls sendto → the datagram is queued here →
 // Stack.poll → UdpLayer.poll → emit, which builds the IP packet.
 
+import { drainSet } from '../base/drain-set.ts';
 import { type ErrnoName, type ErrnoResult, fail } from '../base/errno.ts';
 import { randomFreePort } from '../base/port-range.ts';
 import type { Rng } from '../base/rng.ts';
@@ -226,12 +227,7 @@ export class UdpLayer {
 
   /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
   takeChanged<T = never>(into: Array<T | UdpEndpoint> = []): Array<T | UdpEndpoint> {
-    if (this.changed.size === 0) return into;
-    for (const endpoint of this.changed) {
-      this.changed.delete(endpoint);
-      into.push(endpoint);
-    }
-    return into;
+    return drainSet(this.changed, into);
   }
 
   /** The most specific match wins: connected 4-tuple, then bound address, then wildcard. */
