@@ -21,9 +21,6 @@ import type { TcpConfig } from './tcp/config.ts';
 import { DEFAULT_EPHEMERAL_RANGE, type PortRange } from './tcp/ephemeral-ports.ts';
 import type { TcpEvent } from './tcp/events.ts';
 
-/** TunStackOptions.txQueueLen's default. */
-const DEFAULT_TUN_TX_QUEUE = 8192;
-
 export interface StackCreateOptions {
   /** Interface addresses in CIDR form, one per link: '198.18.0.2/24'. */
   addresses: string[];
@@ -66,11 +63,7 @@ export interface TunStackOptions {
   netns?: string;
   /** TUN checksum and TSO offloads (TunOptions.offload): default on where the kernel offers them. */
   offload?: boolean;
-  /**
-   * The kernel's queue of packets for ustack to read (txqueuelen; default 8192, TUN's own is 500). When it
-   * is full the kernel drops what it sends: at 1000 connections a 500-packet queue lost RSTs and halved
-   * the aggregate rate (2.1 against 4.7 Gbit/s).
-   */
+  /** The kernel's queue of packets for ustack to read (txqueuelen; default netns.ts TUN_TX_QUEUE_LENGTH). */
   txQueueLen?: number;
   seed?: number;
   tcp?: Partial<TcpConfig>;
@@ -173,7 +166,9 @@ export class Stack implements SocketHost {
    */
   static async tun(options: TunStackOptions = {}): Promise<Stack> {
     const { openTun } = await import('./link/tun.ts');
-    const { configureKernelSide, setMtu, setTxQueueLength } = await import('./link/netns.ts');
+    const { configureKernelSide, setMtu, setTxQueueLength, TUN_TX_QUEUE_LENGTH } = await import(
+      './link/netns.ts'
+    );
     const addr = options.addr ?? '198.18.0.2/24';
     const hostAddr = options.hostAddr === undefined ? '198.18.0.1/24' : options.hostAddr;
     const link = await openTun({
@@ -184,7 +179,7 @@ export class Stack implements SocketHost {
     });
     try {
       if (options.mtu !== undefined) await setMtu(options.netns, link.name, options.mtu);
-      await setTxQueueLength(options.netns, link.name, options.txQueueLen ?? DEFAULT_TUN_TX_QUEUE);
+      await setTxQueueLength(options.netns, link.name, options.txQueueLen ?? TUN_TX_QUEUE_LENGTH);
       if (hostAddr !== null) await configureKernelSide(options.netns, link.name, hostAddr);
     } catch (error) {
       await link.close();

@@ -17,6 +17,7 @@ import {
   setMtu,
   setTxQueueLength,
   setUp,
+  TUN_TX_QUEUE_LENGTH,
   uniqueNamespaceName,
 } from '../../src/link/netns.ts';
 import {
@@ -67,7 +68,6 @@ const KERNEL_PEER = join(ROOT, 'bench/peers/kernel-peer.py');
 const LWIP_SOURCE = join(ROOT, 'bench/peers/lwip-peer.c');
 const LWIP_HEADER = '/usr/include/lwipv6.h';
 const TUN_KERNEL_SIDE = '198.18.0.1/24';
-const LWIP_TUN_TX_QUEUE = 8192;
 const TUN_STACK_ADDR = '198.18.0.2';
 const VETH_CLIENT = '198.18.1.1/24';
 const VETH_SERVER = '198.18.1.2/24';
@@ -236,7 +236,7 @@ export async function lwipTunPath(binary: string): Promise<BenchPath> {
     peer = await Peer.start(['ip', 'netns', 'exec', ns, binary, 'lwip0', TUN_STACK_ADDR]);
     await configureKernelSide(ns, 'lwip0', TUN_KERNEL_SIDE);
     // The same kernel queue toward the stack as Stack.tun gives ustack's device.
-    await setTxQueueLength(ns, 'lwip0', LWIP_TUN_TX_QUEUE);
+    await setTxQueueLength(ns, 'lwip0', TUN_TX_QUEUE_LENGTH);
     return peer;
   };
   return withCleanup(async () => {
