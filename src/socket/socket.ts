@@ -263,9 +263,9 @@ export class Socket {
   }
 
   async recv(bufsize: number, _flags = 0): Promise<Buffer> {
+    if (this.type !== SOCK_STREAM) return (await this.recvfrom(bufsize))[0];
     this.checkRecv(bufsize);
-    if (this.type === SOCK_STREAM) return this.recvStream(bufsize);
-    return (await this.recvfrom(bufsize))[0];
+    return this.recvStream(bufsize);
   }
 
   /**
