@@ -193,14 +193,4 @@ export class SentSegments {
     for (let i = this.head; i < this.starts.length; i++) if ((this.flags[i]! & LOST) !== 0) return i;
     return undefined;
   }
-
-  clear(): void {
-    this.starts.length = 0;
-    this.ends.length = 0;
-    this.sentAt.length = 0;
-    this.flags.length = 0;
-    this.head = 0;
-    this.lostTotal = 0;
-    this.sacked = 0;
-  }
 }
