@@ -20,6 +20,7 @@ import { type InterfaceConfig, StackCore, type StackOptions } from './stack.ts';
 import type { TcpConfig } from './tcp/config.ts';
 import { DEFAULT_EPHEMERAL_RANGE, type PortRange } from './tcp/ephemeral-ports.ts';
 import type { TcpEvent } from './tcp/events.ts';
+import type { Tcb } from './tcp/tcb.ts';
 
 export interface StackCreateOptions {
   /** Interface addresses in CIDR form, one per link: '198.18.0.2/24'. */
@@ -262,6 +263,23 @@ export class Stack implements SocketHost {
     await this.driver.close();
   }
 
+  /**
+   * Waits until every connection whose FIN is queued has had it acknowledged, and with it all the data
+   * before it, or has ended otherwise; at most `timeoutMs`. Resolves whether they all finished.
+   * RFC 9293 §3.6: "TCP will reliably deliver all buffers sent before the connection was CLOSED". Linux does
+   * so after the process has exited too (tcp_close leaves an orphan to send what is queued); ustack's
+   * connections live in this process, so a program that closes its stack straight after closing a socket
+   * would cut that data off.
+   */
+  async finishClosing(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const closing = [...this.core.tcp.connections()].filter(awaitsFinAck);
+      if (closing.length === 0) return true;
+      if (!(await this.hub.next(closing, deadline))) return false;
+    }
+  }
+
   // ---- SocketHost ---------------------------------------------------------------------------------
 
   now(): number {
@@ -312,6 +330,11 @@ export class Stack implements SocketHost {
   releaseTcpPort(owner: Socket): void {
     this.reserved.delete(owner);
   }
+}
+
+/** Our FIN is queued but not yet acknowledged: FIN_WAIT_2, TIME_WAIT and CLOSED follow its ACK or an end. */
+function awaitsFinAck(tcb: Tcb): boolean {
+  return tcb.finQueued && tcb.state !== 'FIN_WAIT_2' && tcb.state !== 'TIME_WAIT' && tcb.state !== 'CLOSED';
 }
 
 /** Randomness for a real stack, drawn from the OS's cryptographic source in blocks. */

@@ -126,8 +126,24 @@ function traceWriter(values: LabValues): TraceWriter | undefined {
   return new TraceWriter(mode, (line) => process.stderr.write(`${line}\n`), wallClock);
 }
 
-/** Prints counters if asked, then closes the stack (the TUN device disappears with its fd). */
-export async function closeLabStack(stack: Stack, values: LabValues): Promise<void> {
+/**
+ * How long a lab command waits at exit for the connections it closed to deliver what they still hold. The
+ * kernel would keep them after the process exits; past this the peer is taken to be gone.
+ */
+const CLOSING_TIMEOUT_MS = 10_000;
+
+/**
+ * Lets closed connections finish sending (for at most `closingTimeoutMs`), prints counters if asked, then
+ * closes the stack (the TUN device disappears with its fd).
+ */
+export async function closeLabStack(
+  stack: Stack,
+  values: LabValues,
+  closingTimeoutMs = CLOSING_TIMEOUT_MS,
+): Promise<void> {
+  // `nc -l` ends on the peer's EOF, possibly with its own last writes still queued behind the peer's window:
+  // closing the stack at once left the peer waiting for them forever (FIN_WAIT_2, no RST, no more data).
+  await stack.finishClosing(closingTimeoutMs);
   if (values.stats) {
     const table = formatSocketTable(stack.core, stack.now());
     process.stderr.write(`${table}\n\n${formatCounters(stack.core.stats.snapshot())}\n`);
