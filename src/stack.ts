@@ -7,6 +7,7 @@
 // No I/O, no timers, no user code: the driver (src/driver.ts) feeds packets and time in and moves packets
 // out; readiness changes collected during a step are handed to the socket facade after it (takeChanged).
 
+import { emptyArray } from './base/empty-array.ts';
 import { PacketSlab } from './base/packet-slab.ts';
 import type { Rng } from './base/rng.ts';
 import { Stats } from './base/stats.ts';
@@ -408,7 +409,7 @@ export class StackCore {
   /** The endpoints whose readiness changed since the last call, in an array reused by the next call. */
   takeChanged(): readonly Endpoint[] {
     const changed = this.changed;
-    changed.length = 0;
+    emptyArray(changed);
     this.tcp.takeChanged(changed);
     this.udp.takeChanged(changed);
     this.raw.takeChanged(changed);

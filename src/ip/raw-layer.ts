@@ -4,8 +4,8 @@
 // The stack still processes the packet itself (an ICMP echo is answered even while a raw ICMP socket
 // reads it), exactly as Linux's raw_v4_input runs before the protocol handler.
 
-import { drainSet } from '../base/drain-set.ts';
 import { type ErrnoName, type ErrnoResult, fail } from '../base/errno.ts';
+import { MarkQueue, type Queueable } from '../base/mark-queue.ts';
 import type { Stats } from '../base/stats.ts';
 
 /** IPPROTO_RAW: a send-only protocol number that implies IP_HDRINCL (raw(7)). */
@@ -29,8 +29,10 @@ export interface RawSend {
 
 let nextRawId = 1;
 
-export class RawEndpoint {
+export class RawEndpoint implements Queueable {
   readonly id = nextRawId++;
+  /** The raw layer's changed-endpoint mark (MarkQueue). */
+  queueMarks = 0;
   hdrincl: boolean;
   localAddr = 0;
   remoteAddr: number | undefined;
@@ -79,7 +81,7 @@ export class RawEndpoint {
 export class RawLayer {
   private readonly endpoints = new Set<RawEndpoint>();
   private readonly outbound: RawSend[] = [];
-  private readonly changed = new Set<RawEndpoint>();
+  private readonly changed = new MarkQueue<RawEndpoint>(1);
 
   constructor(
     private readonly stats: Stats,
@@ -131,6 +133,6 @@ export class RawLayer {
 
   /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
   takeChanged<T = never>(into: Array<T | RawEndpoint> = []): Array<T | RawEndpoint> {
-    return drainSet(this.changed, into);
+    return this.changed.drainInto(into);
   }
 }

@@ -18,6 +18,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { emptyArray } from '../base/empty-array.ts';
 import { type Link, type LinkCaps, type PacketsHandler, plainCaps } from './link.ts';
 import {
   blankVirtioNetHdr,
@@ -239,7 +240,7 @@ class TunDevice implements TunLink {
       this.handler!(packets);
       return;
     }
-    packets.length = 0;
+    emptyArray(packets);
     const header = this.header;
     const c = this.counts;
     for (let i = 0; i < count; i++) {

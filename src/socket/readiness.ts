@@ -9,10 +9,11 @@ const YIELD_EVERY_MS = 2;
 
 export class ReadinessHub {
   /**
-   * Each endpoint's waiters. The sets stay for the endpoint's lifetime (a WeakMap lets them go with it):
-   * a set made per wait and dropped per wake-up was garbage made on every blocking call.
+   * Each endpoint's waiters. The lists stay for the endpoint's lifetime (a WeakMap lets them go with it):
+   * a list made per wait and dropped per wake-up was garbage made on every blocking call. Arrays, not
+   * Sets: a Set reallocates its table each time it empties.
    */
-  private readonly waiters = new WeakMap<Endpoint, Set<() => void>>();
+  private readonly waiters = new WeakMap<Endpoint, Array<() => void>>();
   /** When the event loop last ran for us: a yield, or a readiness change reported from a macrotask. */
   private lastTurn = performance.now();
 
@@ -37,10 +38,11 @@ export class ReadinessHub {
   notify(endpoints: readonly Endpoint[], fromEventLoop = false): void {
     if (fromEventLoop) this.lastTurn = performance.now();
     for (const endpoint of endpoints) {
-      const set = this.waiters.get(endpoint);
-      if (set === undefined || set.size === 0) continue;
-      // Each wake-up removes itself from the set (and from its other endpoints' sets).
-      for (const wake of set) wake();
+      const list = this.waiters.get(endpoint);
+      if (list === undefined) continue;
+      // Each wake-up removes itself from the list (and from its other endpoints' lists): walking from the
+      // end, the one being called is always the last.
+      for (let i = list.length - 1; i >= 0; i--) list[i]!();
     }
   }
 
@@ -50,27 +52,38 @@ export class ReadinessHub {
       let timer: NodeJS.Timeout | undefined;
       const wake = (): void => {
         if (timer) clearTimeout(timer);
-        for (const endpoint of endpoints) this.waiters.get(endpoint)?.delete(wake);
+        this.removeWaiter(endpoints, wake);
         resolve(true);
       };
       for (const endpoint of endpoints) {
-        let set = this.waiters.get(endpoint);
-        if (!set) {
-          set = new Set();
-          this.waiters.set(endpoint, set);
+        let list = this.waiters.get(endpoint);
+        if (!list) {
+          list = [];
+          this.waiters.set(endpoint, list);
         }
-        set.add(wake);
+        list.push(wake);
       }
       if (deadlineMs !== undefined) {
         timer = setTimeout(
           () => {
-            for (const endpoint of endpoints) this.waiters.get(endpoint)?.delete(wake);
+            this.removeWaiter(endpoints, wake);
             resolve(false);
           },
           Math.max(0, deadlineMs - performance.now()),
         );
       }
     });
+  }
+
+  /** Takes `wake` out of each endpoint's list: the last waiter moves into its place (order does not matter). */
+  private removeWaiter(endpoints: readonly Endpoint[], wake: () => void): void {
+    for (const endpoint of endpoints) {
+      const list = this.waiters.get(endpoint);
+      const at = list === undefined ? -1 : list.indexOf(wake);
+      if (at < 0) continue;
+      const last = list!.pop()!;
+      if (at < list!.length) list![at] = last;
+    }
   }
 }
 

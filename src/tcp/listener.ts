@@ -4,6 +4,7 @@
 // queue is full SYNs and handshake-completing ACKs are dropped, as Linux does, so the peer retries.
 
 import { type ErrnoResult, fail } from '../base/errno.ts';
+import type { Queueable } from '../base/mark-queue.ts';
 import type { TcpSocketOptions } from './config.ts';
 import type { Tcb, TcbParent } from './tcb.ts';
 
@@ -13,7 +14,9 @@ export interface ListenerContext {
   closed(listener: TcpListener): void;
 }
 
-export class TcpListener implements TcbParent {
+export class TcpListener implements TcbParent, Queueable {
+  /** The TCP layer's changed-endpoint mark (MarkQueue). */
+  queueMarks = 0;
   private readonly halfOpen = new Set<Tcb>();
   private readonly acceptQueue: Tcb[] = [];
   private open = true;

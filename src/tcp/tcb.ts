@@ -11,6 +11,7 @@
 // are not part of the API the socket facade uses, which is the block of user operations further down.
 
 import { type ErrnoName, type ErrnoResult, fail } from '../base/errno.ts';
+import type { Queueable } from '../base/mark-queue.ts';
 import type { Rng } from '../base/rng.ts';
 import type { Stats } from '../base/stats.ts';
 import type { Instant } from '../base/time.ts';
@@ -70,7 +71,7 @@ const PAWS_IDLE_LIMIT_MS = 24 * 24 * 3600 * 1000;
 /** Linux acks the first segments of a connection at once (quickack mode) so slow start is not delayed. */
 const INITIAL_QUICK_ACKS = 16;
 
-export class Tcb {
+export class Tcb implements Queueable {
   readonly ctx: TcbContext;
   readonly id: number;
   readonly localAddr: number;
@@ -79,6 +80,10 @@ export class Tcb {
   readonly remotePort: number;
   options: TcpSocketOptions;
   parent: TcbParent | undefined;
+  /** The TCP layer's bookkeeping, kept here so that it allocates nothing: its queues' marks (MarkQueue)… */
+  queueMarks = 0;
+  /** …and the deadline under which it filed this connection, if any. */
+  scheduledAt: Instant | undefined = undefined;
 
   current: TcpState = 'CLOSED';
   now: Instant;

@@ -12,12 +12,14 @@
 // Polling costs O(active), not O(connections): a connection is *active* once something may have given it
 // output to send (a segment arrived, a user operation, a deadline came); otherwise it waits in a min-heap
 // under its pollAt(). A connection's pollAt() changes only inside those three events, so after each the
-// layer asks it once more and files it again. Heap entries are invalidated lazily: `scheduled` holds the
-// deadline that counts, and an entry that no longer matches it is skipped when it surfaces.
+// layer asks it once more and files it again. Heap entries are invalidated lazily: a connection's
+// `scheduledAt` holds the deadline that counts, and an entry that no longer matches it is skipped when it
+// surfaces.
 
-import { drainSet } from '../base/drain-set.ts';
+import { emptyArray } from '../base/empty-array.ts';
 import type { ErrnoName, ErrnoResult } from '../base/errno.ts';
 import { fail } from '../base/errno.ts';
+import { MarkQueue } from '../base/mark-queue.ts';
 import type { Rng } from '../base/rng.ts';
 import type { Stats } from '../base/stats.ts';
 import type { Instant } from '../base/time.ts';
@@ -54,6 +56,9 @@ const MAX_QUEUED_REPLIES = 1024;
 const SCRATCH_BYTES = 65536;
 /** Stale timer-heap entries tolerated beyond the live ones before a compaction (amortized O(1) per push). */
 const STALE_DEADLINES_SLACK = 64;
+/** The layer's two queues a connection can sit in (MarkQueue bits): to poll, and to report as changed. */
+const ACTIVE_MARK = 1 << 0;
+const CHANGED_MARK = 1 << 1;
 
 interface Reply {
   srcAddr: number;
@@ -66,6 +71,15 @@ interface Reply {
   window: number;
   mss: number | undefined;
   why: string;
+}
+
+function byCreation(a: Tcb, b: Tcb): number {
+  return a.id - b.id;
+}
+
+/** A heap entry still counts when it holds the deadline its connection is filed under. */
+function isLiveDeadline(at: Instant, tcb: Tcb): boolean {
+  return tcb.scheduledAt === at;
 }
 
 /** Local (or remote) address and port as one exact number: addr·2^16 + port < 2^48. */
@@ -81,9 +95,9 @@ export class TcpLayer {
   private readonly byLocal = new Map<number, Map<number, Tcb>>();
   private readonly all = new Set<Tcb>();
   /** Connections that may have output now; the next poll() visits each (see the header comment). */
-  private readonly active = new Set<Tcb>();
-  /** The pollAt() of each waiting connection with a deadline: its only valid entry in `deadlines`. */
-  private readonly scheduled = new Map<Tcb, Instant>();
+  private readonly active = new MarkQueue<Tcb>(ACTIVE_MARK);
+  /** How many connections wait under a deadline (their `scheduledAt`, the only valid entry in `deadlines`). */
+  private scheduledCount = 0;
   private readonly deadlines = new DeadlineHeap<Tcb>();
   /** The connections visited by one poll(), in creation order (reused). */
   private readonly visiting: Tcb[] = [];
@@ -100,7 +114,7 @@ export class TcpLayer {
   /** Connections in TIME_WAIT, oldest first (a Set iterates in insertion order). */
   private readonly timeWait = new Set<Tcb>();
   private readonly listening = new Map<number, TcpListener>();
-  private readonly changedSet = new Set<Tcb | TcpListener>();
+  private readonly changedQueue = new MarkQueue<Tcb | TcpListener>(CHANGED_MARK);
   private readonly replies: Reply[] = [];
   private readonly isn: IsnGenerator;
   private readonly ports: EphemeralPorts;
@@ -124,7 +138,7 @@ export class TcpLayer {
       segment: blankTcpRepr(),
       timestamp: { tsVal: 0, tsEcr: 0 },
       changed: (tcb) => {
-        this.changedSet.add(tcb);
+        this.changedQueue.add(tcb);
         if (tcb.state === 'TIME_WAIT') this.timeWait.add(tcb);
       },
       touched: (tcb) => this.active.add(tcb),
@@ -168,7 +182,7 @@ export class TcpLayer {
     this.lastNow = now;
     if (this.replies.length > 0) for (const reply of this.replies.splice(0)) this.emitReply(now, reply, emit);
     this.activateDue(now);
-    if (this.active.size > 0) this.visitActive(now, emit);
+    if (this.active.mayHaveItems) this.visitActive(now, emit);
     if (this.timeWait.size > this.config.maxTimeWait) this.trimTimeWait();
   }
 
@@ -177,12 +191,10 @@ export class TcpLayer {
     if (this.replies.length > 0) return this.lastNow;
     // A connection touched since the last poll may have nothing to send after all: file it under its
     // deadline now, so that the answer is exact rather than "at once".
-    for (const tcb of this.active) {
-      this.active.delete(tcb);
+    for (let tcb = this.active.pop(); tcb !== undefined; tcb = this.active.pop())
       if (this.file(tcb, this.lastNow)) return this.lastNow;
-    }
     for (let at = this.deadlines.peekAt(); at !== undefined; at = this.deadlines.peekAt()) {
-      if (this.scheduled.get(this.deadlines.peekItem()!) === at) return at;
+      if (this.deadlines.peekItem()!.scheduledAt === at) return at;
       this.deadlines.pop();
     }
     return undefined;
@@ -217,7 +229,7 @@ export class TcpLayer {
     if (this.listenerConflict(localAddr, localPort)) return fail('EADDRINUSE');
     const listener = new TcpListener(
       {
-        changed: (l) => this.changedSet.add(l),
+        changed: (l) => this.changedQueue.add(l),
         closed: (l) => this.listening.delete(endpointKey(l.localAddr, l.localPort)),
       },
       this.nextId++,
@@ -262,7 +274,7 @@ export class TcpLayer {
 
   /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
   takeChanged<T = never>(into: Array<T | Tcb | TcpListener> = []): Array<T | Tcb | TcpListener> {
-    return drainSet(this.changedSet, into);
+    return this.changedQueue.drainInto(into);
   }
 
   connections(): Iterable<Tcb> {
@@ -333,11 +345,12 @@ export class TcpLayer {
     now: Instant,
     emit: (srcAddr: number, dstAddr: number, segment: TcpRepr) => void,
   ): void {
-    const visiting = drainSet(this.active, this.visiting);
+    const visiting = this.active.drainInto(this.visiting);
     // Creation order, as when every connection was visited: the order segments leave in stays the same.
-    if (visiting.length > 1) visiting.sort((a, b) => a.id - b.id);
+    if (visiting.length > 1) visiting.sort(byCreation);
     this.pollEmit = emit;
-    for (const tcb of visiting) {
+    for (let i = 0; i < visiting.length; i++) {
+      const tcb = visiting[i]!;
       const at = tcb.pollAt();
       if (at !== undefined && at <= now) {
         this.polled = tcb;
@@ -345,7 +358,7 @@ export class TcpLayer {
       }
       this.file(tcb, now);
     }
-    visiting.length = 0;
+    emptyArray(visiting);
   }
 
   /**
@@ -366,8 +379,8 @@ export class TcpLayer {
     for (let at = this.deadlines.peekAt(); at !== undefined && at <= now; at = this.deadlines.peekAt()) {
       const tcb = this.deadlines.peekItem()!;
       this.deadlines.pop();
-      if (this.scheduled.get(tcb) !== at) continue;
-      this.scheduled.delete(tcb);
+      if (tcb.scheduledAt !== at) continue;
+      this.unschedule(tcb);
       this.active.add(tcb);
     }
   }
@@ -379,20 +392,27 @@ export class TcpLayer {
   private file(tcb: Tcb, now: Instant): boolean {
     const at = tcb.pollAt();
     if (at === undefined) {
-      this.scheduled.delete(tcb);
+      this.unschedule(tcb);
       return false;
     }
     if (at <= now) {
       this.active.add(tcb);
       return true;
     }
-    if (this.scheduled.get(tcb) === at) return false;
-    this.scheduled.set(tcb, at);
+    if (tcb.scheduledAt === at) return false;
+    if (tcb.scheduledAt === undefined) this.scheduledCount++;
+    tcb.scheduledAt = at;
     this.deadlines.push(at, tcb);
     // Stale entries (deadlines that moved, connections gone) are dropped once they outnumber the live ones.
-    if (this.deadlines.size > 2 * this.scheduled.size + STALE_DEADLINES_SLACK)
-      this.deadlines.compact((deadline, waiting) => this.scheduled.get(waiting) === deadline);
+    if (this.deadlines.size > 2 * this.scheduledCount + STALE_DEADLINES_SLACK)
+      this.deadlines.compact(isLiveDeadline);
     return false;
+  }
+
+  private unschedule(tcb: Tcb): void {
+    if (tcb.scheduledAt === undefined) return;
+    tcb.scheduledAt = undefined;
+    this.scheduledCount--;
   }
 
   private forget(tcb: Tcb): void {
@@ -403,8 +423,8 @@ export class TcpLayer {
       if (peers.size === 0) this.byLocal.delete(key);
     }
     this.all.delete(tcb);
-    this.active.delete(tcb);
-    this.scheduled.delete(tcb);
+    this.active.remove(tcb);
+    this.unschedule(tcb);
     this.timeWait.delete(tcb);
   }
 

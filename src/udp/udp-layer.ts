@@ -4,8 +4,8 @@
 // ICMP port unreachable, RFC 1122 §4.1.3.1). Sends: the facade calls sendto → the datagram is queued here →
 // Stack.poll → UdpLayer.poll → emit, which builds the IP packet.
 
-import { drainSet } from '../base/drain-set.ts';
 import { type ErrnoName, type ErrnoResult, fail } from '../base/errno.ts';
+import { MarkQueue, type Queueable } from '../base/mark-queue.ts';
 import { randomFreePort } from '../base/port-range.ts';
 import type { Rng } from '../base/rng.ts';
 import type { Stats } from '../base/stats.ts';
@@ -53,8 +53,10 @@ interface OutboundDatagram {
 
 let nextEndpointId = 1;
 
-export class UdpEndpoint {
+export class UdpEndpoint implements Queueable {
   readonly id = nextEndpointId++;
+  /** The UDP layer's changed-endpoint mark (MarkQueue). */
+  queueMarks = 0;
   remoteAddr: number | undefined;
   remotePort: number | undefined;
   /** SO_BROADCAST: without it, sending to a broadcast address fails with EACCES, as on Linux. */
@@ -126,7 +128,7 @@ export class UdpLayer {
   readonly config: UdpConfig;
   private readonly byPort = new Map<number, UdpEndpoint[]>();
   private readonly outbound: OutboundDatagram[] = [];
-  private readonly changed = new Set<UdpEndpoint>();
+  private readonly changed = new MarkQueue<UdpEndpoint>(1);
 
   constructor(
     config: Partial<UdpConfig>,
@@ -227,7 +229,7 @@ export class UdpLayer {
 
   /** Appends the endpoints whose readiness changed since the last call to `into`, and returns it. */
   takeChanged<T = never>(into: Array<T | UdpEndpoint> = []): Array<T | UdpEndpoint> {
-    return drainSet(this.changed, into);
+    return this.changed.drainInto(into);
   }
 
   /** The most specific match wins: connected 4-tuple, then bound address, then wildcard. */
