@@ -42,7 +42,8 @@ export const LAB_HELP = `common options:
   --stats             print the socket table (as ss -ti) and the counters (as netstat -s) at exit;
                       kill -USR1 <pid> prints the socket table at any time
   -h, --help          show this help
-Needs root (CAP_NET_ADMIN) and /dev/net/tun.`;
+At exit, connections already closed get up to 10 s to deliver what they still hold (the kernel would
+keep them after the process is gone; ustack's live in it). Needs root (CAP_NET_ADMIN) and /dev/net/tun.`;
 
 export interface LabValues {
   tun?: string;
