@@ -24,6 +24,12 @@ import time
 DISCARD_PORT, SOURCE_PORT, ECHO_PORT = 9, 19, 7
 CHUNK = b"\x5a" * (1024 * 1024)
 SCALE_CHUNK = memoryview(CHUNK)[: 64 * 1024]
+KEEPALIVE = (
+    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 3),
+    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1),
+    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3),
+)
 # The scaling rate is taken after this share of the run, once every socket buffer has filled: before
 # that, sends land in buffers faster than the path carries them.
 SCALE_WARM_UP = 0.3
@@ -202,6 +208,10 @@ def serve():
     for port, role in ((DISCARD_PORT, "discard"), (SOURCE_PORT, "source"), (ECHO_PORT, "echo")):
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Keepalive as ustack-services.ts sets it (accepted sockets inherit it): a connection whose
+        # client's RST was dropped on the way is let go after 3 s of silence and a probe.
+        for level, option, value in KEEPALIVE:
+            listener.setsockopt(level, option, value)
         listener.bind(("", port))
         listener.listen(1024)
         listener.setblocking(False)
