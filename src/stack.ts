@@ -216,7 +216,11 @@ export class StackCore {
     }
     let payload = packet.subarray(headerLen, headerLen + ip.payloadLength);
     let whole = packet.subarray(0, headerLen + ip.payloadLength);
+    // A verifying link vouches for whole packets; a fragment's checksum covers the datagram, which only
+    // reassembly makes, so a reassembled datagram is checked here whatever the link said.
+    let verified = this.interfaces[ifaceIndex]?.caps?.rxChecksumVerified ?? false;
     if (ip.moreFragments || ip.fragmentOffset > 0) {
+      verified = false;
       const result = this.reassembler.add(now, ip, payload);
       if (result === undefined) return;
       if ('drop' in result) {
@@ -228,7 +232,6 @@ export class StackCore {
       whole = this.rebuildReassembled(ip, payload);
     }
     this.raw.ingress(whole, ip.protocol, ip.srcAddr, ip.dstAddr);
-    const verified = this.interfaces[ifaceIndex]?.caps?.rxChecksumVerified ?? false;
     switch (ip.protocol) {
       case TCP_PROTOCOL:
         this.tcpInput(now, ip, payload, verified);

@@ -224,6 +224,25 @@ describe('StackCore', () => {
     expect(new Set(offsets).size).toBe(1);
   });
 
+  it('trusts a verifying link for whole packets, but checks a datagram rebuilt from fragments itself', () => {
+    const caps = { rxChecksumVerified: true, txChecksumOffload: false, maxSegment: 1500, sendCopies: true };
+    const s = core({ interfaces: [{ addr: US, prefixLen: 24, mtu: 1500, caps }] });
+    const datagram = udp(5000, 9, new Uint8Array(40).fill(7));
+    datagram[6]! ^= 0xff;
+    s.ingress(0, 0, packet({ protocol: 17 }, datagram));
+    expect(s.stats.get('udp.no-port')).toBe(1);
+    // A link vouches for packets, not for what reassembly makes of fragments it could not judge one by one.
+    s.ingress(
+      0,
+      0,
+      packet({ protocol: 17, identification: 9, moreFragments: true }, datagram.subarray(0, 24)),
+    );
+    s.ingress(0, 0, packet({ protocol: 17, identification: 9, fragmentOffset: 24 }, datagram.subarray(24)));
+    expect(s.stats.get('ip.reassembled')).toBe(1);
+    expect(s.stats.get('drop.udp.bad-checksum')).toBe(1);
+    expect(s.stats.get('udp.no-port')).toBe(1);
+  });
+
   it('counts IPv6 packets as unsupported', () => {
     const s = core();
     s.ingress(0, 0, new Uint8Array([0x60, 0, 0, 0, 0, 8, 58, 255]));
