@@ -20,10 +20,6 @@ export class MarkQueue<T extends Queueable> {
     return this.count > 0;
   }
 
-  has(item: T): boolean {
-    return (item.queueMarks & this.mark) !== 0;
-  }
-
   /** Queues `item` unless it is queued already. */
   add(item: T): void {
     if ((item.queueMarks & this.mark) !== 0) return;
